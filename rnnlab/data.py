@@ -1,0 +1,38 @@
+"""From token ids to training batches: a contiguous train/validation split and random windows.
+
+A training pair is a window of ``seq_len`` tokens and the same window shifted by one: the model
+learns to predict every next token at once.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def split_train_val(ids: torch.Tensor, val_fraction: float = 0.1) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``1 - val_fraction`` of the tokens for training, the last part for validation."""
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must be between 0 and 1, not {val_fraction}")
+    cut = int(len(ids) * (1.0 - val_fraction))
+    return ids[:cut], ids[cut:]
+
+
+def random_windows(
+    ids: torch.Tensor, seq_len: int, batch_size: int, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``batch_size`` random windows: inputs (B, T) and targets shifted by one (B, T)."""
+    starts = torch.randint(len(ids) - seq_len, (batch_size,), generator=generator)
+    offsets = torch.arange(seq_len + 1)
+    windows = ids[starts[:, None] + offsets]
+    return windows[:, :-1], windows[:, 1:]
+
+
+def stream_batches(ids: torch.Tensor, num_streams: int, seq_len: int):
+    """Yield (inputs, targets) chunks of up to ``seq_len`` steps over ``num_streams`` parallel rows."""
+    usable = (len(ids) - 1) // num_streams * num_streams
+    if usable == 0:
+        return
+    inputs = ids[:usable].view(num_streams, -1)
+    targets = ids[1 : usable + 1].view(num_streams, -1)
+    for start in range(0, inputs.shape[1], seq_len):
+        yield inputs[:, start : start + seq_len], targets[:, start : start + seq_len]

@@ -1,0 +1,325 @@
+"""Logits processors, the choice of a token and the next-token distribution, on hand-computed cases."""
+
+import math
+
+import pytest
+import torch
+
+from rnnlab.errors import SettingsError
+from rnnlab.sampling import (
+    PROCESSOR_ORDER,
+    MinP,
+    RepetitionPenalty,
+    SamplingSettings,
+    Temperature,
+    TopK,
+    TopP,
+    apply_processors,
+    choose_token,
+    effective_choices,
+    encode_prompt,
+    entropy_bits,
+    next_token_distribution,
+)
+from rnnlab.vocab import UNKNOWN, Vocabulary
+
+INF = float("inf")
+PROBS = [0.5, 0.3, 0.15, 0.05]
+
+
+@pytest.fixture
+def logits() -> torch.Tensor:
+    return torch.log(torch.tensor(PROBS, dtype=torch.float64))
+
+
+def kept_ids(logits: torch.Tensor) -> list[int]:
+    return torch.nonzero(logits > -INF).flatten().tolist()
+
+
+def probs_of(logits: torch.Tensor) -> list[float]:
+    return torch.softmax(logits.double(), dim=-1).tolist()
+
+
+# --- processors -----------------------------------------------------------------------------------
+
+
+def test_top_k_keeps_exactly_k_and_renormalises(logits):
+    out = TopK(2)(logits)
+    assert kept_ids(out) == [0, 1]
+    assert probs_of(out) == pytest.approx([0.625, 0.375, 0.0, 0.0], abs=1e-12)
+    assert out[0] == logits[0] and out[1] == logits[1]  # survivors keep their logits
+
+
+def test_top_k_ties_at_the_cut_go_to_the_lower_ids():
+    assert kept_ids(TopK(2)(torch.tensor([1.0, 2.0, 2.0, 2.0, 0.0]))) == [1, 2]
+    assert kept_ids(TopK(3)(torch.zeros(4))) == [0, 1, 2]
+
+
+def test_top_k_at_least_vocabulary_size_keeps_all(logits):
+    assert torch.equal(TopK(4)(logits), logits)
+    assert torch.equal(TopK(100)(logits), logits)
+
+
+@pytest.mark.parametrize(
+    ("p", "expected"),
+    [(0.8, [0, 1]), (0.81, [0, 1, 2]), (0.5, [0]), (0.1, [0]), (0.96, [0, 1, 2, 3]), (1.0, [0, 1, 2, 3])],
+)
+def test_top_p_keeps_the_smallest_set_reaching_p(logits, p, expected):
+    assert kept_ids(TopP(p)(logits)) == expected
+
+
+def test_top_p_on_float32_logits_still_reaches_p_exactly():
+    logits = torch.log(torch.tensor(PROBS, dtype=torch.float32))
+    assert kept_ids(TopP(0.8)(logits)) == [0, 1]
+    assert kept_ids(TopP(0.95)(logits)) == [0, 1, 2]
+
+
+def test_top_p_ties_are_taken_by_id():
+    assert kept_ids(TopP(0.5)(torch.zeros(4))) == [0, 1]
+    assert kept_ids(TopP(0.3)(torch.tensor([0.0, 1.0, 1.0, 0.0]))) == [1]
+
+
+def test_min_p_keeps_tokens_at_least_p_times_the_best(logits):
+    out = MinP(0.5)(logits)  # 0.5 * 0.5 = 0.25: keeps 0.5 and 0.3
+    assert kept_ids(out) == [0, 1]
+    assert probs_of(out) == pytest.approx([0.625, 0.375, 0.0, 0.0], abs=1e-12)
+    assert kept_ids(MinP(0.0)(logits)) == [0, 1, 2, 3]
+    assert kept_ids(MinP(1.0)(logits)) == [0]
+
+
+def test_min_p_keeps_a_token_exactly_at_the_threshold():
+    logits = torch.log(torch.tensor([0.5, 0.25, 0.25], dtype=torch.float32))
+    assert kept_ids(MinP(0.5)(logits)) == [0, 1, 2]
+
+
+def test_temperature_half_equals_softmax_of_doubled_logits(logits):
+    assert probs_of(Temperature(0.5)(logits)) == pytest.approx(probs_of(2 * logits), abs=1e-12)
+
+
+def test_temperature_one_changes_nothing(logits):
+    assert torch.equal(Temperature(1.0)(logits), logits)
+
+
+@pytest.mark.parametrize("t", [0.0, 1e-9, 1e-5])
+def test_temperature_near_zero_is_greedy_without_nan(t):
+    logits = torch.tensor([1.0, 3.0, 2.9999, -50.0])
+    probs = torch.tensor(probs_of(Temperature(t)(logits)))
+    assert not torch.isnan(probs).any()
+    assert probs.tolist() == [0.0, 1.0, 0.0, 0.0]
+
+
+def test_temperature_near_zero_keeps_only_the_first_of_tied_maxima():
+    assert kept_ids(Temperature(1e-9)(torch.tensor([1.0, 3.0, 3.0, 0.0]))) == [1]
+
+
+def test_temperature_huge_is_uniform_over_surviving_tokens(logits):
+    assert probs_of(Temperature(1e6)(logits)) == pytest.approx([0.25] * 4, abs=1e-4)
+    survivors = Temperature(1e6)(TopK(2)(logits))
+    assert probs_of(survivors) == pytest.approx([0.5, 0.5, 0.0, 0.0], abs=1e-4)
+
+
+def test_repetition_penalty_divides_positive_and_multiplies_negative_logits():
+    logits = torch.tensor([2.0, -1.0, 0.5, 3.0])
+    out = RepetitionPenalty(2.0, [0, 1, 1])(logits)
+    assert out.tolist() == [1.0, -2.0, 0.5, 3.0]
+    assert torch.equal(RepetitionPenalty(2.0, [])(logits), logits)
+
+
+def test_processors_never_change_their_input(logits):
+    before = logits.clone()
+    for processor in (
+        RepetitionPenalty(1.5, [0, 2]),
+        Temperature(0.5),
+        Temperature(0.0),
+        TopK(2),
+        TopP(0.8),
+        MinP(0.5),
+    ):
+        out = processor(logits)
+        assert out is not logits
+        assert torch.equal(logits, before)
+
+
+def test_processors_keep_removed_tokens_removed(logits):
+    removed = TopK(3)(logits)
+    for processor in (RepetitionPenalty(1.5, [3]), Temperature(0.5), Temperature(1e6), TopP(1.0), MinP(0.0)):
+        assert processor(removed)[3] == -INF
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Temperature(-1),
+        lambda: TopK(0),
+        lambda: TopK(2.5),
+        lambda: TopP(0),
+        lambda: TopP(1.5),
+        lambda: MinP(-0.1),
+        lambda: RepetitionPenalty(0, []),
+    ],
+)
+def test_processors_reject_out_of_range_values(make):
+    with pytest.raises(SettingsError):
+        make()
+
+
+# --- settings and stages ---------------------------------------------------------------------------
+
+
+def test_default_settings_have_no_active_processor():
+    assert SamplingSettings().processors([1, 2, 3]) == []
+
+
+def test_active_processors_come_in_the_documented_order():
+    settings = SamplingSettings(temperature=0.7, top_k=5, top_p=0.9, min_p=0.05, repetition_penalty=1.3)
+    assert tuple(p.name for p in settings.processors([1])) == PROCESSOR_ORDER
+    assert PROCESSOR_ORDER == ("repetition penalty", "temperature", "top-k", "top-p", "min-p")
+
+
+def test_repetition_penalty_looks_only_at_the_window():
+    settings = SamplingSettings(repetition_penalty=1.2, repetition_window=3)
+    (penalty,) = settings.processors(range(10))
+    assert penalty.previous_ids == (7, 8, 9)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        dict(temperature=-0.1),
+        dict(temperature=float("nan")),
+        dict(top_k=-1),
+        dict(top_k=True),
+        dict(top_p=0.0),
+        dict(top_p=1.01),
+        dict(min_p=1.5),
+        dict(repetition_penalty=0.0),
+        dict(repetition_window=0),
+    ],
+)
+def test_settings_out_of_range_raise_one_sentence(values):
+    with pytest.raises(SettingsError) as error:
+        SamplingSettings(**values)
+    message = str(error.value)
+    assert message.endswith(".") and message.count(". ") == 0 and "\n" not in message
+
+
+def test_every_stage_is_a_distribution(logits):
+    settings = SamplingSettings(temperature=0.7, top_k=3, top_p=0.9, min_p=0.1, repetition_penalty=1.3)
+    stages = apply_processors(logits.float(), settings.processors([0]))
+    assert [s.name for s in stages] == ["model", *PROCESSOR_ORDER]
+    for stage in stages:
+        assert float(stage.probs.sum()) == pytest.approx(1.0, abs=1e-6)
+        assert torch.equal(stage.kept, stage.probs > 0)
+    assert stages[0].probs.tolist() == pytest.approx(PROBS, abs=1e-6)
+
+
+def test_stages_show_each_step(logits):
+    stages = apply_processors(logits, [TopK(3), TopP(0.8)])
+    assert [s.kept.tolist() for s in stages] == [
+        [True, True, True, True],
+        [True, True, True, False],
+        [True, True, False, False],  # 0.5 / 0.95 + 0.3 / 0.95 = 0.842 reaches 0.8
+    ]
+
+
+# --- choosing -------------------------------------------------------------------------------------
+
+
+def test_greedy_takes_the_argmax_and_the_lowest_id_on_ties():
+    assert choose_token(torch.tensor([0.1, 0.6, 0.3]), greedy=True) == 1
+    assert choose_token(torch.tensor([0.2, 0.4, 0.4]), greedy=True) == 1
+
+
+def test_same_generator_seed_reproduces_the_draws():
+    probs = torch.full((10,), 0.1)
+    draws = [
+        [choose_token(probs, greedy=False, generator=g) for _ in range(20)]
+        for g in (torch.Generator().manual_seed(7), torch.Generator().manual_seed(7))
+    ]
+    assert draws[0] == draws[1]
+    assert len(set(draws[0])) > 1
+
+
+@pytest.mark.parametrize(
+    ("uniform", "expected"), [(0.0, 1), (0.59, 1), (0.6, 2), (0.89, 2), (0.9, 0), (0.99, 0)]
+)
+def test_inverse_cdf_walks_from_most_to_least_probable(uniform, expected):
+    # order by probability: id 1 (0.6), id 2 (0.3), id 0 (0.1); cumulative 0.6, 0.9, 1.0
+    probs = torch.tensor([0.1, 0.6, 0.3], dtype=torch.float64)
+    assert choose_token(probs, greedy=False, uniform=uniform) == expected
+
+
+def test_inverse_cdf_extremes_pick_most_and_least_probable_surviving(logits):
+    probs = torch.softmax(TopK(3)(logits), dim=-1)  # id 3 removed
+    assert choose_token(probs, greedy=False, uniform=0.0) == 0
+    assert choose_token(probs, greedy=False, uniform=math.nextafter(1.0, 0.0)) == 2
+
+
+def test_inverse_cdf_ties_are_ordered_by_id():
+    probs = torch.full((4,), 0.25)
+    assert [choose_token(probs, greedy=False, uniform=u) for u in (0.1, 0.3, 0.6, 0.8)] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("uniform", [-0.1, 1.0, float("nan")])
+def test_uniform_outside_zero_one_is_refused(uniform):
+    with pytest.raises(SettingsError):
+        choose_token(torch.tensor([0.5, 0.5]), greedy=False, uniform=uniform)
+
+
+def test_entropy_in_bits():
+    assert entropy_bits(torch.full((4,), 0.25)) == pytest.approx(2.0)
+    assert effective_choices(torch.full((4,), 0.25)) == pytest.approx(4.0)
+    assert entropy_bits([1.0, 0.0, 0.0]) == 0.0  # 0 log 0 counts as 0
+    assert entropy_bits([0.5, 0.5, 0.0]) == pytest.approx(1.0)
+    expected = -sum(p * math.log2(p) for p in PROBS)
+    assert entropy_bits(PROBS) == pytest.approx(expected)
+
+
+# --- the next-token distribution --------------------------------------------------------------------
+
+
+def test_next_token_distribution_of_a_known_model(constant_model, abcd):
+    settings = SamplingSettings(top_k=2)
+    dist = next_token_distribution(constant_model, abcd, "ab", settings)
+    assert dist.tokens == [UNKNOWN, "a", "b", "c", "d"]
+    assert dist.original_probs == pytest.approx([0.0, 0.5, 0.3, 0.15, 0.05], abs=1e-6)
+    assert dist.final_probs == pytest.approx([0.0, 0.625, 0.375, 0.0, 0.0], abs=1e-6)
+    assert dist.kept == [False, True, True, False, False]
+    assert [s.name for s in dist.stages] == ["model", "top-k"]
+    assert dist.entropy_bits_final == pytest.approx(
+        -(0.625 * math.log2(0.625) + 0.375 * math.log2(0.375)), abs=1e-5
+    )
+    assert dist.effective_choices_final == pytest.approx(2**dist.entropy_bits_final)
+    assert dist.entropy_bits_original > dist.entropy_bits_final
+    assert dist.greedy_id == 1
+    rows = dist.top(3)
+    assert [(r.token, r.kept, r.token_id) for r in rows] == [("a", True, 1), ("b", True, 2), ("c", False, 3)]
+    assert rows[0].original == pytest.approx(0.5, abs=1e-6) and rows[0].final == pytest.approx(
+        0.625, abs=1e-6
+    )
+
+
+def test_next_token_distribution_penalises_tokens_of_the_prompt(constant_model, abcd):
+    # logits log 0.5 and log 0.3 of a and b (both negative) are multiplied by 2
+    dist = next_token_distribution(constant_model, abcd, "ab", SamplingSettings(repetition_penalty=2.0))
+    weights = [0.5**2, 0.3**2, 0.15, 0.05]
+    assert dist.final_probs[1:] == pytest.approx([w / sum(weights) for w in weights], abs=1e-6)
+
+
+def test_next_token_distribution_follows_the_prompt(successor_model, abcd):
+    dist = next_token_distribution(successor_model, abcd, "abc", SamplingSettings(temperature=0.0))
+    assert dist.final_probs == [0.0, 0.0, 0.0, 0.0, 1.0]  # after c comes d
+
+
+def test_empty_prompt_starts_after_a_line_break():
+    vocab = Vocabulary(tokens=(UNKNOWN, "\n", "a"))
+    assert encode_prompt(vocab, "") == [1]
+    with pytest.raises(SettingsError):
+        encode_prompt(Vocabulary(tokens=(UNKNOWN, "a")), "")
+
+
+def test_distribution_restores_training_mode_and_records_no_gradient(random_lstm, abcd):
+    random_lstm.train()
+    dist = next_token_distribution(random_lstm, abcd, "abc", SamplingSettings(temperature=0.5))
+    assert random_lstm.training
+    assert not dist.stages[0].logits.requires_grad
