@@ -28,3 +28,10 @@ def quick_config(**overrides) -> TrainConfig:
     )
     settings.update(overrides)
     return TrainConfig(**settings)
+
+
+def pytest_configure(config):
+    """One torch thread: tests train tiny models, where a second thread only adds contention."""
+    import torch
+
+    torch.set_num_threads(1)
