@@ -26,7 +26,9 @@ def trained(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("cli")
     text_file = folder / "pattern.txt"
     text_file.write_text(PATTERN_TEXT)
-    result = rnnlab("train", str(text_file), "--out", str(folder / "run"), "--steps", "40", "--seed", "3", *TINY)
+    result = rnnlab(
+        "train", str(text_file), "--out", str(folder / "run"), "--steps", "40", "--seed", "3", *TINY
+    )
     assert result.returncode == 0, result.stderr
     assert "val loss" in result.stdout
     return folder / "run"
