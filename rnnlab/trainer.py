@@ -37,6 +37,10 @@ SETTING_RANGES = {
 }
 
 
+# Training stops as diverged when a batch loss exceeds this many times the uniform loss ln V.
+DIVERGENCE_FACTOR = 3.0
+
+
 @dataclass
 class TrainConfig:
     """Every training setting, with defaults = the fast recipe (see bench/time_to_quality.py)."""
@@ -168,6 +172,8 @@ class Trainer:
         self._losses_since_eval: list[float] = []
         self._evaluations_done = 0
         self._last_good_weights = copy.deepcopy(self.model.state_dict())
+        # A loss this far above guessing uniformly (ln V) only comes from a run that blew up.
+        self.divergence_threshold = DIVERGENCE_FACTOR * self.references["uniform"]
 
     # --- the budget -------------------------------------------------------------------------
     @property
@@ -201,10 +207,13 @@ class Trainer:
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
         value = loss.item()
-        if not (math.isfinite(value) and math.isfinite(grad_norm.item())):
+        if (
+            not (math.isfinite(value) and math.isfinite(grad_norm.item()))
+            or value > self.divergence_threshold
+        ):
             self.model.load_state_dict(self._last_good_weights)
             raise TrainingDiverged(
-                f"Training diverged at step {self.step + 1} (the loss became {value}): "
+                f"Training diverged at step {self.step + 1} (the loss became {value:.3g} nats): "
                 "the learning rate is probably too high. The last good weights were kept."
             )
         for group in self.optimizer.param_groups:
