@@ -29,7 +29,9 @@ class PretrainedModel:
 
     @property
     def title(self) -> str:
-        return self.metadata.get("extra", {}).get("title") or self.name
+        """The card's first heading, else the file name."""
+        first_line = self.card.partition("\n")[0]
+        return first_line.removeprefix("# ").strip() if first_line.startswith("# ") else self.name
 
     def load(self) -> Checkpoint:
         return load_checkpoint(self.path)
