@@ -46,7 +46,8 @@ class TrainingJob:
 
     def resume(self) -> None:
         with self._lock:
-            if self.state in ("paused", "ready"):
+            # A pause the thread has not reached yet (state still "running") is cancelled too.
+            if self.state in ("paused", "ready") or (self.state == "running" and self._paused):
                 self._paused = False
                 if self._thread is None:
                     self._launch()

@@ -45,11 +45,29 @@ class SessionRuns:
 
     def add(self, job: TrainingJob, source_name: str) -> Run:
         with self._lock:
-            number = next(self._numbers)
-            config = job.trainer.config
-            label = f"#{number} {config.cell.upper()} {config.hidden_size} · {source_name}"
-            run = Run(number, label, job, source_name)
-            self.runs.append(run)
+            return self._append(job, source_name)
+
+    def _append(self, job: TrainingJob, source_name: str) -> Run:
+        number = next(self._numbers)
+        config = job.trainer.config
+        label = f"#{number} {config.cell.upper()} {config.hidden_size} · {source_name}"
+        run = Run(number, label, job, source_name)
+        self.runs.append(run)
+        return run
+
+    def start(self, job: TrainingJob, source_name: str, *, single_step: bool = False) -> Run | None:
+        """Add ``job`` and start it (or run one step), unless a run is already active: then None.
+
+        The check and the start happen under one lock, so a double-clicked Start makes one run.
+        """
+        with self._lock:
+            if any(run.job.is_active for run in self.runs):
+                return None
+            run = self._append(job, source_name)
+            if single_step:
+                job.step_once()
+            else:
+                job.start()
             return run
 
     @property
