@@ -300,7 +300,7 @@ def entropy_bits(probs) -> float:
     """Shannon entropy in bits, with 0 * log 0 = 0."""
     p = torch.as_tensor(probs, dtype=torch.float64)
     p = p[p > 0]
-    return float(-(p * torch.log2(p)).sum())
+    return max(0.0, float(-(p * torch.log2(p)).sum()))  # a certain choice is 0 bits, not -0
 
 
 def effective_choices(probs) -> float:

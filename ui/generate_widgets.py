@@ -1,0 +1,781 @@
+"""Helpers that keep ``pages/generate.py`` thin: the controls and their URL values, the cached
+library calls, the model picker and the HTML that marks loops and copies in generated text.
+
+Every Generate control is bound to the URL (``bind="query-params"``; the widget key is the
+parameter name), so a teacher can share a link that opens exactly the same view. Streamlit
+itself drops a URL value a widget cannot take; :func:`fix_url_values` runs first and turns the
+near misses into the nearest allowed value, with a note the page shows (``?top_k=500`` on a
+66-token model becomes top-k 66, ``?temperature=0.3`` the nearest stop 0.32).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import math
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from rnnlab.checkpoint import Checkpoint, load_checkpoint
+from rnnlab.detectors import Copy, Loop, find_loop, longest_copy
+from rnnlab.distribution_chart import readable_token
+from rnnlab.errors import CheckpointError
+from rnnlab.generation import Generation, beam_search, fixed_uniforms, generate
+from rnnlab.pretrained import list_pretrained
+from rnnlab.sampling import (
+    NextTokenDistribution,
+    SamplingSettings,
+    distribution_after_ids,
+    encode_prompt,
+    next_token_distribution,
+)
+from rnnlab.stepper import Stepper
+from rnnlab.vocab import join_tokens, tokenize
+from ui.state import (
+    DEFAULT_PRETRAINED,
+    CurrentModel,
+    current_model,
+    pretrained_choice,
+    run_choice,
+    session_runs,
+    set_current_model,
+)
+
+# --- the controls ---------------------------------------------------------------------------------
+
+# URL parameter names (= widget keys).
+MODEL = "model"
+PROMPT = "prompt"
+LENGTH = "length"
+TEMPERATURE = "temperature"
+TOP_K = "top_k"
+TOP_P = "top_p"
+MIN_P = "min_p"
+PENALTY = "repetition_penalty"
+SEED = "seed"
+SAME_DRAW = "same_draw"
+BEAM = "beam"
+BEAM_WIDTH = "beam_width"
+STEP = "step"
+FORCE = "force"
+UPLOAD = "upload"  # the file uploader's key (a file cannot travel in a URL)
+
+DEFAULT_PROMPT = "ROMEO:"
+MAX_PROMPT_CHARS = 500
+LENGTH_RANGE = (10, 1000)
+DEFAULT_LENGTH = 300
+LENGTH_STEP = 10
+TOP_P_RANGE = (0.01, 1.0)
+MIN_P_RANGE = (0.0, 1.0)
+PENALTY_RANGE = (0.5, 3.0)
+SEED_RANGE = (0, 2**31 - 1)
+BEAM_WIDTH_RANGE = (2, 8)
+DEFAULT_BEAM_WIDTH = 3
+CHART_ROWS = 30
+FORCE_CHOICES = 12  # how many alternatives step mode offers to force
+AS_DRAWN = -1  # the "force" option that keeps the drawn token
+
+# Temperature on a log scale: 0 (the limit T -> 0, which is greedy) and then 25 stops from 0.02 to
+# 5, ten per decade (10^(k/10), two significant digits), so 0.1, 0.2, 0.5, 1, 2 and 5 are stops.
+TEMPERATURES: tuple[float, ...] = (0.0,) + tuple(float(f"{10 ** (k / 10):.2g}") for k in range(-17, 8))
+
+UPLOAD_OPTION = "upload a .safetensors file"
+_SEEN_MODEL = "_generate_seen_model"  # the current model as this page last left it
+
+HELP = {
+    MODEL: "Which model predicts the next character. Pick a shipped one, one of your training runs, "
+    "or upload a checkpoint saved from the Train page.",
+    PROMPT: "The text the model reads first; it continues from its last character.",
+    LENGTH: "How many characters (tokens) to generate after the prompt.",
+    TEMPERATURE: "Divides the model's scores before the softmax. T < 1 sharpens the bars, T > 1 flattens "
+    "them. T → 0 is greedy, T → ∞ is uniform noise.",
+    TOP_K: "Keep only the k most likely tokens and renormalise. 0 = off, 1 = greedy.",
+    TOP_P: "Nucleus sampling: keep the fewest most likely tokens whose probabilities add up to p. 1 = off.",
+    MIN_P: "Drop every token less likely than min-p × the top token's probability. 0 = off.",
+    PENALTY: "Makes characters seen in the last 64 tokens less likely (above 1) or more likely "
+    "(below 1). 1 = off. The only setting that changes greedy output.",
+    SEED: "Starts the random number generator: the same seed and settings give the same sampled text.",
+    SAME_DRAW: "Use one fixed random number u per step (from the seed) and pick the token where u falls "
+    "on the cumulative distribution: change T or k and watch the same draw land on another token.",
+    BEAM: "Also show beam search: keep the few most probable continuations at every step.",
+    BEAM_WIDTH: "How many continuations beam search keeps; 1 would be greedy.",
+    STEP: "Pick a position of the sampled text to see the distribution the model had there.",
+    FORCE: "Replace the token drawn at this step by another one and watch the text branch.",
+}
+
+
+def temperature_label(t: float) -> str:
+    """How a temperature stop appears on the slider and in the URL (``0.32``, ``1``, ``5``)."""
+    return f"{t:g}"
+
+
+def nearest_temperature(value: float) -> float:
+    """The stop closest to ``value`` on the log scale (0 and below -> 0)."""
+    if value <= 0:
+        return 0.0
+    positive = TEMPERATURES[1:]
+    best = min(positive, key=lambda t: abs(math.log(t) - math.log(value)))
+    # Below the first positive stop, 0 may be closer (on a linear view of tiny numbers).
+    return 0.0 if value < positive[0] / 2 else best
+
+
+def greedy_settings(settings: SamplingSettings) -> SamplingSettings:
+    """What greedy output depends on: only the repetition penalty (temperature and the cuts never
+    change which token is the most probable), so moving them reuses the cached greedy text."""
+    return SamplingSettings(
+        repetition_penalty=settings.repetition_penalty, repetition_window=settings.repetition_window
+    )
+
+
+# --- URL values ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UrlFix:
+    """What to do with one URL value before its widget is drawn."""
+
+    key: str
+    value: object | None  # put into st.session_state[key]; None = leave it to Streamlit
+    note: str | None  # a sentence for the learner; None = nothing to say
+
+
+def _number(raw: str) -> float | None:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def fix_number(key: str, raw: str | None, low: float, high: float, *, whole: bool) -> UrlFix:
+    """A number from the URL: clamped into [low, high] (and rounded if ``whole``), with a note."""
+    if raw is None or raw == "":
+        return UrlFix(key, None, None)
+    value = _number(raw)
+    if value is None:
+        return UrlFix(key, None, f"`{key}={raw}` in the link is not a number, so the default is used.")
+    fixed = min(max(value, low), high)
+    if whole:
+        fixed = int(round(fixed))
+    if fixed == value:
+        return UrlFix(key, None, None)
+    shown = f"{fixed:g}" if not whole else str(fixed)
+    if value < low or value > high:
+        note = f"`{key}={raw}` in the link is outside {low:g}–{high:g}, so it is set to {shown}."
+    else:
+        note = f"`{key}={raw}` in the link is not a whole number, so it is set to {shown}."
+    return UrlFix(key, fixed, note)
+
+
+def fix_temperature(raw: str | None) -> UrlFix:
+    if raw is None or raw == "" or raw in {temperature_label(t) for t in TEMPERATURES}:
+        return UrlFix(TEMPERATURE, None, None)
+    value = _number(raw)
+    if value is None:
+        return UrlFix(TEMPERATURE, None, f"`temperature={raw}` in the link is not a number, so T = 1 is used.")
+    nearest = nearest_temperature(value)
+    return UrlFix(
+        TEMPERATURE,
+        nearest,
+        f"`temperature={raw}` in the link is not a stop on the slider, so the nearest one, "
+        f"{temperature_label(nearest)}, is used.",
+    )
+
+
+def fix_toggle(key: str, raw: str | None) -> UrlFix:
+    if raw is None or raw == "" or raw.lower() in ("true", "false"):
+        return UrlFix(key, None, None)
+    return UrlFix(key, None, f"`{key}={raw}` in the link is neither true nor false, so it is ignored.")
+
+
+def fix_prompt(raw: str | None) -> UrlFix:
+    if raw is None or len(raw) <= MAX_PROMPT_CHARS:
+        return UrlFix(PROMPT, None, None)
+    return UrlFix(
+        PROMPT,
+        raw[:MAX_PROMPT_CHARS],
+        f"The prompt in the link is longer than {MAX_PROMPT_CHARS} characters, so it is cut there.",
+    )
+
+
+def fix_choice(key: str, raw: str | None, options: Sequence[str]) -> UrlFix:
+    if raw is None or raw == "" or raw in options:
+        return UrlFix(key, None, None)
+    return UrlFix(key, None, f"`{key}={raw}` in the link is not available here, so it is ignored.")
+
+
+def fix_url_values(raw: dict[str, str | None], *, vocab_size: int, model_options: Sequence[str]) -> list[UrlFix]:
+    """The fixes for the controls drawn at the top of the page (step mode fixes its own)."""
+    return [
+        fix_choice(MODEL, raw.get(MODEL), model_options),
+        fix_prompt(raw.get(PROMPT)),
+        fix_number(LENGTH, raw.get(LENGTH), *LENGTH_RANGE, whole=True),
+        fix_temperature(raw.get(TEMPERATURE)),
+        fix_number(TOP_K, raw.get(TOP_K), 0, vocab_size, whole=True),
+        fix_number(TOP_P, raw.get(TOP_P), *TOP_P_RANGE, whole=False),
+        fix_number(MIN_P, raw.get(MIN_P), *MIN_P_RANGE, whole=False),
+        fix_number(PENALTY, raw.get(PENALTY), *PENALTY_RANGE, whole=False),
+        fix_number(SEED, raw.get(SEED), *SEED_RANGE, whole=True),
+        fix_toggle(SAME_DRAW, raw.get(SAME_DRAW)),
+        fix_toggle(BEAM, raw.get(BEAM)),
+        fix_number(BEAM_WIDTH, raw.get(BEAM_WIDTH), *BEAM_WIDTH_RANGE, whole=True),
+    ]
+
+
+def apply_fixes(fixes: Sequence[UrlFix]) -> list[str]:
+    """Put the corrected values into session state (before the widgets exist); return the notes."""
+    for fix in fixes:
+        if fix.value is not None:
+            st.session_state[fix.key] = fix.value
+    return [fix.note for fix in fixes if fix.note]
+
+
+def clamp_state(key: str, low: int, high: int) -> str | None:
+    """Keep a remembered slider value inside a range that changed (a smaller vocabulary, a shorter
+    text); returns a note when it had to move."""
+    value = st.session_state.get(key)
+    if isinstance(value, int | float) and not low <= value <= high:
+        st.session_state[key] = min(max(int(value), low), high)
+        return f"{key} {value} is outside {low}–{high} for this model, so it is set to {st.session_state[key]}."
+    return None
+
+
+# --- models ---------------------------------------------------------------------------------------------
+
+_fingerprints: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_fingerprints_lock = threading.Lock()
+
+
+def model_key(checkpoint: Checkpoint) -> str:
+    """A stable name for a model's exact weights and vocabulary (SHA-256), used as the cache key.
+
+    Computed once per model object (a few milliseconds for a megabyte of weights). Checkpoints
+    shown here are never trained further (a run is snapshotted by ``run_choice``), so the key
+    stays right for the object's lifetime.
+    """
+    model = checkpoint.model
+    with _fingerprints_lock:
+        known = _fingerprints.get(model)
+    if known is not None:
+        return known
+    digest = hashlib.sha256()
+    digest.update(model.config.to_json().encode())
+    digest.update(json.dumps(checkpoint.vocab.to_dict(), ensure_ascii=False).encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().to("cpu").contiguous().numpy().tobytes())
+    key = digest.hexdigest()
+    with _fingerprints_lock:
+        _fingerprints[model] = key
+    return key
+
+
+def model_options() -> list[str]:
+    """The model picker's options: shipped models by name, this session's runs, then upload."""
+    return [m.name for m in list_pretrained()] + [run.label for run in reversed(session_runs().runs)] + [UPLOAD_OPTION]
+
+
+def option_for(model: CurrentModel | None) -> str | None:
+    """The picker option that names ``model`` (None when nothing does)."""
+    if model is None:
+        return None
+    if model.source == "upload":
+        return UPLOAD_OPTION
+    if model.source == "run":
+        return model.label
+    # A shipped model's label is its title (read from the header, without loading the weights).
+    return next((m.name for m in list_pretrained() if m.title == model.label), None)
+
+
+def default_option(options: Sequence[str]) -> int:
+    """The picker's fixed default: the default shipped model (so any other choice is in the URL)."""
+    return options.index(DEFAULT_PRETRAINED) if DEFAULT_PRETRAINED in options else 0
+
+
+def prepare_model_picker(current: CurrentModel | None, options: Sequence[str], url_value: str | None) -> None:
+    """Point the picker at the current model before it is drawn, unless the link chooses one.
+
+    The picker follows the current model when the page is first drawn without ``?model=`` and
+    whenever another page (Train) changed the current model since this page last ran.
+    """
+    seen = st.session_state.get(_SEEN_MODEL)
+    changed_elsewhere = seen is not None and current is not seen
+    from_link = url_value in options and seen is None
+    if changed_elsewhere or (MODEL not in st.session_state and not from_link):
+        option = option_for(current)
+        if option in options:
+            st.session_state[MODEL] = option
+
+
+def remember_model(model: CurrentModel | None) -> None:
+    st.session_state[_SEEN_MODEL] = model
+
+
+def choice_for(option: str) -> CurrentModel | None:
+    """The model an option stands for (None for upload, which needs a file, or a vanished run)."""
+    if option == UPLOAD_OPTION:
+        return None
+    run = next((r for r in session_runs().runs if r.label == option), None)
+    if run is not None:
+        return run_choice(run)
+    return pretrained_choice(option)
+
+
+def load_uploaded_model(data: bytes, filename: str) -> CurrentModel:
+    """An uploaded checkpoint as the current model; raises CheckpointError with a learner's sentence."""
+    checkpoint = load_checkpoint(bytes(data))
+    training = checkpoint.training
+    return CurrentModel(f"upload: {filename}", checkpoint, "upload", training.get("val_loss"))
+
+
+def training_text(model: CurrentModel) -> tuple[str, str] | None:
+    """(a key naming it, the text) a model of this session's runs was trained on (its training
+    split), else None: pretrained and uploaded models do not carry their training text."""
+    if model.source != "run":
+        return None
+    run = next((r for r in session_runs().runs if r.label == model.label), None)
+    if run is None:
+        return None
+    trainer = run.trainer
+    parts = (trainer.corpus_hash, trainer.vocab.level, trainer.vocab.size, len(trainer.train_ids))
+    return "/".join(map(str, parts)), _training_text(*parts, _trainer=trainer)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _training_text(corpus_hash: str, level: str, vocab_size: int, length: int, _trainer) -> str:
+    return _trainer.vocab.decode(_trainer.train_ids.tolist())
+
+
+# --- cached library calls ----------------------------------------------------------------------------
+# Keyed on model_key(checkpoint) and the settings; the checkpoint itself is passed unhashed.
+
+CACHE_ENTRIES = 256
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def cached_stepper(key: str, _checkpoint: Checkpoint) -> Stepper:
+    """The model's weights arranged for one-token steps, built once per model and shared read-only
+    (a stepper holds no state of its own: generation passes the state along)."""
+    return Stepper.from_model(_checkpoint.model)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def cached_distribution(key: str, _checkpoint: Checkpoint, prompt: str, settings: SamplingSettings):
+    """``next_token_distribution`` for the end of the prompt."""
+    return next_token_distribution(_checkpoint.model, _checkpoint.vocab, prompt, settings)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def cached_distribution_after(
+    key: str, _checkpoint: Checkpoint, prompt: str, token_ids: tuple[int, ...], settings: SamplingSettings
+) -> NextTokenDistribution:
+    """The distribution after the prompt and ``token_ids`` (step mode)."""
+    ids = encode_prompt(_checkpoint.vocab, prompt) + list(token_ids)
+    return distribution_after_ids(_checkpoint.model, _checkpoint.vocab, ids, settings)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def cached_greedy(key: str, _checkpoint: Checkpoint, prompt: str, length: int, settings: SamplingSettings):
+    """Greedy output; pass :func:`greedy_settings` so that only the penalty is part of the key."""
+    stepper = cached_stepper(key, _checkpoint)
+    return generate(stepper, _checkpoint.vocab, prompt, length=length, settings=settings, greedy=True)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def cached_sampled(
+    key: str,
+    _checkpoint: Checkpoint,
+    prompt: str,
+    length: int,
+    settings: SamplingSettings,
+    seed: int,
+    same_draw: bool,
+    forced: tuple[tuple[int, int], ...] = (),
+) -> Generation:
+    """Sampled output: a seeded generator, or in same-draw mode the fixed numbers of the seed."""
+    uniforms = fixed_uniforms(seed, length) if same_draw else None
+    return generate(
+        cached_stepper(key, _checkpoint),
+        _checkpoint.vocab,
+        prompt,
+        length=length,
+        settings=settings,
+        seed=None if same_draw else seed,
+        uniforms=uniforms,
+        forced=dict(forced),
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_beam(key: str, _checkpoint: Checkpoint, prompt: str, length: int, width: int) -> Generation:
+    return beam_search(cached_stepper(key, _checkpoint), _checkpoint.vocab, prompt, length=length, width=width)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def cached_copy(text_key: str, _training_text: str, generated: str) -> Copy | None:
+    """The longest verbatim copy of the training text in ``generated`` (``text_key`` names the text)."""
+    return longest_copy(generated, _training_text)
+
+
+# --- text with marks ----------------------------------------------------------------------------------
+
+MARK_STYLES = {
+    "loop": "background:#ffe066",
+    "copy": "box-shadow:inset 0 -3px #1c7ed6",  # an underline, so a copy inside a loop shows both
+    "step": "background:#d9480f;color:#fff",
+    "forced": "background:#1c7ed6;color:#fff",
+}
+
+
+def token_spans(tokens: Sequence[str], level: str) -> list[tuple[int, int]]:
+    """(start, end) of each token in ``join_tokens(tokens, level)``."""
+    spans, position = [], 0
+    if level == "char":
+        for token in tokens:
+            spans.append((position, position + len(token)))
+            position += len(token)
+        return spans
+    text = join_tokens(list(tokens), level)
+    for token in tokens:
+        start = text.find(token, position)
+        start = position if start < 0 else start
+        spans.append((start, start + len(token)))
+        position = start + len(token)
+    return spans
+
+
+def loop_marks(generation: Generation) -> tuple[Loop | None, list[tuple[int, int, str]]]:
+    """The loop greedy output ends in (if any) and its mark over the continuation's characters."""
+    tokens = [step.token for step in generation.steps]
+    loop = find_loop(generation.text if generation.level == "char" else tokens, level=generation.level)
+    if loop is None:
+        return None, []
+    spans = token_spans(tokens, generation.level)
+    return loop, [(spans[loop.start][0], len(generation.text), "loop")]
+
+
+def _escape(text: str) -> str:
+    # Line breaks become <br> so the block has no blank line (a blank line would end the HTML
+    # block and let markdown loose on the model's text); $ would start LaTeX.
+    return html.escape(text).replace("$", "&#36;").replace("\n", "<br>")
+
+
+def text_html(prompt: str, continuation: str, marks: Sequence[tuple[int, int, str]] = ()) -> str:
+    """The prompt (muted) and the continuation with ``marks`` (start, end, kind) as <mark> spans.
+
+    Everything from the model is escaped. Overlapping marks combine (a copy inside a loop is
+    underlined on the loop's yellow).
+    """
+    kinds: list[tuple[str, ...]] = [()] * len(continuation)
+    for start, end, kind in marks:
+        for i in range(max(start, 0), min(end, len(continuation))):
+            if kind not in kinds[i]:
+                kinds[i] = (*kinds[i], kind)
+    pieces, i = [], 0
+    while i < len(continuation):
+        j = i
+        while j < len(continuation) and kinds[j] == kinds[i]:
+            j += 1
+        chunk = _escape(continuation[i:j])
+        if not kinds[i]:
+            pieces.append(chunk)
+        else:
+            style = ";".join(MARK_STYLES[kind] for kind in kinds[i])
+            pieces.append(f'<mark class="{" ".join(kinds[i])}" style="{style};padding:0">{chunk}</mark>')
+        i = j
+    return (
+        '<div style="font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:0.9rem;'
+        "white-space:break-spaces;overflow-wrap:anywhere;line-height:1.45;"
+        'border:1px solid #dee2e6;border-radius:6px;padding:0.6rem">'
+        f'<span style="color:#868e96">{_escape(prompt)}</span>{"".join(pieces)}</div>'
+    )
+
+
+def bits_per_token(generation: Generation) -> float | None:
+    """Average surprise of the continuation under the model (bits per token); lower = more likely."""
+    if not generation.steps or generation.log_probability == -math.inf:
+        return None
+    return -generation.log_probability / len(generation.steps) / math.log(2)
+
+
+def reset_force() -> None:
+    """Step mode: moving to another position starts again from the drawn token."""
+    st.session_state[FORCE] = AS_DRAWN
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def short_text(text: str, limit: int = 40) -> str:
+    """A piece of generated text for a caption: line breaks and tabs shown (spaces too when they
+    are most of it), long ones shortened."""
+    visible = text.replace("\n", "⏎").replace("\t", "⇥")
+    if not text.strip() or len(text) <= 3:
+        visible = visible.replace(" ", "␣")
+    return visible if len(visible) <= limit else visible[: limit - 1] + "…"
+
+
+# --- pieces of the page (each draws one part; the page calls them in order) ------------------------------
+
+BIND = "query-params"
+
+
+@dataclass(frozen=True)
+class Controls:
+    """What the Generate controls are set to."""
+
+    prompt: str
+    length: int
+    settings: SamplingSettings
+    seed: int
+    same_draw: bool
+    beam: bool
+    beam_width: int
+
+
+def model_picker(raw: dict[str, str], notes: list[str], column) -> CurrentModel | None:
+    """The model picker (in ``column``) and, for "upload", the file uploader. Picking a model makes
+    it the current model; a file that does not load shows its error and keeps the previous one."""
+    options = model_options()
+    notes += apply_fixes([fix_choice(MODEL, raw.get(MODEL), options)])
+    prepare_model_picker(current_model(), options, raw.get(MODEL))
+    with column:
+        choice = st.selectbox("Model", options, index=default_option(options), key=MODEL, bind=BIND, help=HELP[MODEL])
+    if choice == UPLOAD_OPTION:
+        _upload_model()
+    elif option_for(current_model()) != choice:
+        picked = choice_for(choice)
+        if picked is not None:
+            set_current_model(picked)
+    model = current_model()
+    remember_model(model)
+    return model
+
+
+def _upload_model() -> None:
+    upload = st.file_uploader(
+        "Checkpoint saved by Char-RNN Lab", type=["safetensors"], key=UPLOAD, help="Only .safetensors files."
+    )
+    if upload is not None and upload.file_id != st.session_state.get("_generate_upload_id"):
+        st.session_state["_generate_upload_id"] = upload.file_id
+        st.session_state["_generate_upload_error"] = None
+        try:
+            set_current_model(load_uploaded_model(upload.getvalue(), upload.name))
+        except CheckpointError as error:
+            st.session_state["_generate_upload_error"] = str(error)
+    if upload is not None and st.session_state.get("_generate_upload_error"):
+        st.error(st.session_state["_generate_upload_error"], icon="🚫")
+    previous = current_model()
+    if previous is not None and previous.source != "upload":
+        st.caption(f"Until a checkpoint loads, the page keeps using **{previous.label}**.")
+
+
+def model_card(model: CurrentModel) -> None:
+    checkpoint, vocab = model.checkpoint, model.checkpoint.vocab
+    with st.expander(f"About this model: {model.label}"):
+        if model.source == "pretrained":
+            card = next((m.card for m in list_pretrained() if m.title == model.label), "")
+            if card:
+                st.markdown(card)
+        config, training = checkpoint.config, checkpoint.training
+        st.caption(
+            f"{config.cell.upper()} · hidden {config.hidden_size} · {config.num_layers} layer(s) · "
+            f"{vocab.size} {vocab.level} tokens · trained on {checkpoint.corpus_name or 'unknown text'}"
+            + (f" · validation loss {training['val_loss']:.3f} nats" if "val_loss" in training else "")
+        )
+
+
+def controls(vocab, prompt_column, length_column, controls_column, raw: dict[str, str], notes: list[str]) -> Controls:
+    """Every Generate control, bound to the URL; link values are corrected first (see fix_*)."""
+    fixes = fix_url_values(raw, vocab_size=vocab.size, model_options=model_options())
+    notes += apply_fixes([fix for fix in fixes if fix.key != MODEL])
+    notes += filter(None, [clamp_state(TOP_K, 0, vocab.size)])
+    unit = units(vocab)
+    with prompt_column:
+        prompt = st.text_input(
+            "Prompt", DEFAULT_PROMPT, max_chars=MAX_PROMPT_CHARS, key=PROMPT, bind=BIND, help=HELP[PROMPT]
+        )
+    with length_column:
+        length = st.slider(
+            f"Length ({unit})",
+            *LENGTH_RANGE,
+            DEFAULT_LENGTH,
+            step=LENGTH_STEP,
+            key=LENGTH,
+            bind=BIND,
+            help=HELP[LENGTH],
+        )
+    with controls_column:
+        temperature = st.select_slider(
+            "Temperature T (log scale)",
+            options=TEMPERATURES,
+            value=1.0,
+            format_func=temperature_label,
+            key=TEMPERATURE,
+            bind=BIND,
+            help=HELP[TEMPERATURE],
+        )
+        top_k = st.slider("Top-k (0 = off)", 0, vocab.size, 0, key=TOP_K, bind=BIND, help=HELP[TOP_K])
+        top_p = st.slider("Top-p (1 = off)", *TOP_P_RANGE, 1.0, step=0.01, key=TOP_P, bind=BIND, help=HELP[TOP_P])
+        min_p = st.slider("Min-p (0 = off)", *MIN_P_RANGE, 0.0, step=0.01, key=MIN_P, bind=BIND, help=HELP[MIN_P])
+        penalty = st.slider(
+            "Repetition penalty (1 = off)", *PENALTY_RANGE, 1.0, step=0.05, key=PENALTY, bind=BIND, help=HELP[PENALTY]
+        )
+        seed_column, draw_column = st.columns(2, vertical_alignment="bottom")
+        seed = seed_column.number_input("Seed", *SEED_RANGE, 0, step=1, key=SEED, bind=BIND, help=HELP[SEED])
+        same_draw = draw_column.toggle("Same random draw", False, key=SAME_DRAW, bind=BIND, help=HELP[SAME_DRAW])
+        beam_column, width_column = st.columns(2, vertical_alignment="bottom")
+        beam = beam_column.toggle("Beam search", False, key=BEAM, bind=BIND, help=HELP[BEAM])
+        beam_width = width_column.slider(
+            "Beam width",
+            *BEAM_WIDTH_RANGE,
+            DEFAULT_BEAM_WIDTH,
+            key=BEAM_WIDTH,
+            bind=BIND,
+            help=HELP[BEAM_WIDTH],
+            disabled=not beam,
+        )
+    settings = SamplingSettings(
+        temperature=float(temperature),
+        top_k=int(top_k),
+        top_p=float(top_p),
+        min_p=float(min_p),
+        repetition_penalty=float(penalty),
+    )
+    return Controls(prompt, int(length), settings, int(seed), bool(same_draw), bool(beam), int(beam_width))
+
+
+def units(vocab) -> str:
+    return "characters" if vocab.level == "char" else "tokens"
+
+
+def prompt_notes(prompt: str, vocab) -> list[str]:
+    """What to tell the learner about the prompt: empty, or with symbols the model never saw."""
+    if not prompt:
+        return ["The prompt is empty, so the model starts as if after a line break."]
+    unknown = sorted({token for token in tokenize(prompt, vocab.level) if token not in vocab.index})
+    if not unknown:
+        return []
+    shown = " ".join(readable_token(token) for token in unknown[:10])
+    them = "it" if len(unknown) == 1 else "them"
+    return [f"This model has never seen {shown} in its training text: the prompt reads {them} as the unknown token �."]
+
+
+def entropy_metrics(dist: NextTokenDistribution, vocab_size: int) -> None:
+    entropy_column, choices_column, kept_column = st.columns(3)
+    entropy_column.metric(
+        "Entropy",
+        f"{dist.entropy_bits_final:.2f} bits",
+        f"{dist.entropy_bits_final - dist.entropy_bits_original:+.2f} vs the model",
+        delta_color="off",
+        help="How uncertain the choice is: 0 bits = certain; log2(V) = every token equally likely.",
+    )
+    choices_column.metric(
+        "Effective choices",
+        f"{dist.effective_choices_final:.1f}",
+        f"{dist.effective_choices_final - dist.effective_choices_original:+.1f} vs the model",
+        delta_color="off",
+        help="2^entropy: as uncertain as a fair pick among this many tokens.",
+    )
+    kept_column.metric(
+        "Tokens that can be drawn",
+        f"{sum(dist.kept)} of {vocab_size}",
+        help="Tokens the cuts (top-k, top-p, min-p) left in; the rest have probability 0.",
+    )
+
+
+ORDER_CAPTION = (
+    "The settings act in this order: **repetition penalty** (rescales characters seen recently) → "
+    "**temperature** (sharpens or flattens all bars) → **top-k** (keeps the k tallest) → "
+    "**top-p** (keeps the tallest until they add up to p) → **min-p** (drops bars below min-p × the "
+    "tallest) → then one token is drawn. Light bars: the model alone (T = 1); orange: after your "
+    "settings; grey: removed. Outlined: the first token of the sampled text."
+)
+
+
+def show_output(title: str, generation: Generation, caption: str, copy_source: tuple[str, str] | None) -> None:
+    """One output: heading, the text with its loop (yellow) and verbatim copy (blue underline) marked,
+    and a caption with what the detectors found and how probable the model finds the text."""
+    unit = "characters" if generation.level == "char" else "tokens"
+    lines = [caption]
+    loop, marks = loop_marks(generation)
+    if loop is not None:
+        cycle = plural(loop.cycle_length, unit[:-1])
+        lines.append(
+            f"Greedy output fell into a loop of {cycle} (“{short_text(loop.cycle_text)}”, "
+            f"{loop.repeats}× at the end, highlighted in yellow)."
+            if generation.mode == "greedy"
+            else f"This output ends in a loop of {cycle} (yellow)."
+        )
+    if copy_source is not None and generation.level == "char":
+        found = cached_copy(copy_source[0], copy_source[1], generation.text)
+        if found is not None:
+            marks.append((found.start, found.end, "copy"))
+            lines.append(
+                f"{found.end - found.start} characters copied verbatim from the training text (underlined in blue)."
+            )
+    surprise = bits_per_token(generation)
+    if surprise is not None:
+        lines.append(f"Model's surprise: {surprise:.2f} bits per {unit[:-1]} (lower = more probable to the model).")
+    st.markdown(f"**{title}**")
+    st.markdown(text_html(generation.prompt, generation.text, marks), unsafe_allow_html=True)
+    st.caption(" ".join(lines))
+
+
+def step_position(sampled: Generation, raw: dict[str, str]) -> int:
+    """The step-mode slider over the positions of the sampled text (URL value clamped first)."""
+    last = len(sampled.steps) - 1
+    notes = apply_fixes([fix_number(STEP, raw.get(STEP), 0, last, whole=True)])
+    notes += filter(None, [clamp_state(STEP, 0, last)])
+    for note in notes:
+        st.info(note, icon="🔗")
+    return st.slider(
+        "Position in the sampled text", 0, last, 0, key=STEP, bind=BIND, help=HELP[STEP], on_change=reset_force
+    )
+
+
+def force_picker(dist: NextTokenDistribution, drawn_id: int, raw: dict[str, str]) -> int:
+    """ "Force another token here": the drawn token or one of the model's top alternatives."""
+    alternatives = [row.token_id for row in dist.top(FORCE_CHOICES + 1) if row.token_id != drawn_id]
+    options = [AS_DRAWN, *alternatives[:FORCE_CHOICES]]
+    labels = {AS_DRAWN: "as drawn", **{i: readable_token(dist.tokens[i]) for i in alternatives}}
+    note = fix_choice(FORCE, raw.get(FORCE), list(labels.values())).note
+    if note:
+        st.info(note, icon="🔗")
+    return st.selectbox(
+        "Force another token here", options, format_func=labels.get, key=FORCE, bind=BIND, help=HELP[FORCE]
+    )
+
+
+def step_summary(step, position: int) -> str:
+    drawn = readable_token(step.token)
+    u_text = f" The fixed random number here was u = {step.uniform:.3f}." if step.uniform is not None else ""
+    return (
+        f"At position **{position}** the model drew **{drawn}** with probability **{step.probability:.3f}** "
+        f"after your settings (the model alone gave it {step.original_probability:.3f}).{u_text}"
+    )
+
+
+def branch_view(sampled: Generation, branched: Generation, position: int, removed: bool) -> None:
+    """The drawn text and the branched one side by side, each with the step marked."""
+    here = token_spans([s.token for s in sampled.steps], sampled.level)[position]
+    there = token_spans([s.token for s in branched.steps], branched.level)[position]
+    original_column, branch_column = st.columns(2)
+    with original_column:
+        st.markdown(f"**As drawn** ({readable_token(sampled.steps[position].token)} at position {position})")
+        st.markdown(text_html(sampled.prompt, sampled.text, [(*here, "step")]), unsafe_allow_html=True)
+    with branch_column:
+        forced = readable_token(branched.steps[position].token)
+        st.markdown(f"**Branched** ({forced} forced at position {position})")
+        st.markdown(text_html(branched.prompt, branched.text, [(*there, "forced")]), unsafe_allow_html=True)
+    st.caption(
+        "Both texts use the same random numbers after the forced step: everything that differs comes "
+        "from the one token you changed."
+        + (" Your settings had removed this token: forcing it overrides the cuts." if removed else "")
+    )
