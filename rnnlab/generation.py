@@ -1,15 +1,19 @@
 """Prompt -> text, one token at a time, with a record of every choice; and beam search.
 
 :func:`generate` warms the state with the prompt, then repeats: logits -> processors (see
-:mod:`rnnlab.sampling`) -> choose -> feed the chosen token back with ``model.step``. Three ways
-to choose:
+:mod:`rnnlab.sampling`) -> choose -> feed the chosen token back. The steps run on a
+:class:`~rnnlab.stepper.Stepper` (one token in, next logits out, with weights snapshot when it is
+built): pass one as ``model`` to reuse it, or pass the ``CharRNN`` and a fresh one is built (2-3
+ms for the default model). Three ways to choose:
 
-* greedy (``greedy=True``): always the most probable token;
-* sampled with ``seed``: a private ``torch.Generator`` (the global RNG is never touched), so the
-  same seed gives the same text;
+* greedy (``greedy=True``): always the most probable token (the first among equal logits);
+* sampled with ``seed``: a private ``torch.Generator`` (the global RNG is never touched) draws
+  ``length`` numbers in [0, 1) up front, one per step, used as in "same random draw" mode; so
+  ``seed=s`` gives the same text as ``uniforms=fixed_uniforms(s, length)``;
 * "same random draw" (``uniforms=fixed_uniforms(seed, length)``): step ``i`` uses the number
-  ``uniforms[i]`` through the inverse CDF, so changing temperature or top-k shows how the very
-  same draw lands on a different token.
+  ``uniforms[i]`` through the inverse CDF (tokens from most to least probable, see
+  :func:`rnnlab.sampling.choose_token`), so changing temperature or top-k shows how the very same
+  draw lands on a different token.
 
 ``forced={step: token_id}`` overrides the choice at that step (the "force another token and
 watch the text branch" exercise). The random draw of a forced step is still consumed, so every
@@ -18,6 +22,12 @@ of the forced token.
 
 :func:`beam_search` keeps the ``width`` most probable continuations (sum of log-probabilities
 from the model itself, no processors) and returns the best one.
+
+Speed (``bench/generate_speed.py``): per step only the stepper, the active processors and the
+choice run, all in numpy (a torch call costs several times a numpy one at this size; the
+processors are numpy twins of :mod:`rnnlab.sampling`'s, tested equal). The random numbers are
+drawn once, and the step records are built afterwards from stacked arrays in a few batched
+operations. One 300-token continuation of the default model takes about 20-30 ms on 2 CPU cores.
 """
 
 from __future__ import annotations
@@ -26,19 +36,22 @@ import math
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Real
 
+import numpy as np
 import torch
 
 from rnnlab.errors import SettingsError
 from rnnlab.sampling import (
+    GREEDY_TEMPERATURE,
+    PROBABILITY_TOLERANCE,
     NextTokenDistribution,
-    RepetitionPenalty,
     SamplingSettings,
-    choose_token,
     distribution_after_ids,
+    distribution_from_logits,
     encode_prompt,
-    eval_mode,
 )
+from rnnlab.stepper import Stepper
 from rnnlab.vocab import Vocabulary, join_tokens, tokenize
 
 MODES = ("greedy", "sampled", "beam")
@@ -86,9 +99,7 @@ class Generation:
     @property
     def log_probability(self) -> float:
         """Natural log of the model's own probability of the whole continuation (-inf if any was 0)."""
-        return sum(
-            math.log(s.original_probability) if s.original_probability > 0 else -math.inf for s in self.steps
-        )
+        return sum(math.log(s.original_probability) if s.original_probability > 0 else -math.inf for s in self.steps)
 
 
 def fixed_uniforms(seed: int, length: int) -> list[float]:
@@ -102,23 +113,121 @@ def _check_length(length: int) -> None:
         raise SettingsError(f"The length must be a whole number from 0 to {MAX_LENGTH}, not {length!r}.")
 
 
+def _stepper(model: torch.nn.Module | Stepper) -> Stepper:
+    """``model`` itself if it is a stepper, else a fresh stepper with its current weights."""
+    return model if isinstance(model, Stepper) else Stepper.from_model(model)
+
+
+def _probs(logits: np.ndarray) -> np.ndarray:
+    """Probabilities (float64) of one row of logits; ``-inf`` becomes 0.
+
+    numpy, not ``torch.softmax`` as in :mod:`rnnlab.sampling`: inside the step loop a torch call
+    costs several times more. The two agree to about 1e-16, far inside the 1e-6 tolerance that
+    top-p and min-p allow at their thresholds.
+    """
+    probs = logits.astype(np.float64)
+    probs -= probs[probs.argmax()]
+    np.exp(probs, out=probs)
+    probs /= probs.sum()
+    return probs
+
+
+def _process(logits: np.ndarray, settings: SamplingSettings, history: Sequence[int]) -> np.ndarray:
+    """``settings.processors(history)`` applied to one row of logits, in numpy.
+
+    The same logits as the torch processors of :mod:`rnnlab.sampling` (the tests compare them
+    bit for bit), at a few microseconds per processor instead of tens: generation runs them at
+    every step. Works on one copy; the input array is never modified.
+    """
+    out = logits.copy()
+    penalty = settings.repetition_penalty
+    if penalty != 1.0 and history:
+        seen = np.fromiter(history, dtype=np.int64, count=len(history))
+        scores = out[seen]
+        out[seen] = np.where(scores > 0, scores / penalty, scores * penalty)
+    t = settings.temperature
+    if t != 1.0:
+        if t < GREEDY_TEMPERATURE:  # only the first maximum survives
+            best = int(out.argmax())
+            kept = out[best]
+            out.fill(-np.inf)
+            out[best] = kept
+        else:
+            out /= t
+    if 0 < settings.top_k < len(out):
+        out[(-out).argsort(kind="stable")[settings.top_k :]] = -np.inf  # ties keep the lower id
+    if settings.top_p < 1.0:
+        probs = _probs(out)
+        order = (-probs).argsort(kind="stable")
+        cumulative = probs[order].cumsum()
+        # the most probable token, then each one while the tokens before it are short of p
+        kept = 1 + int(cumulative[:-1].searchsorted(settings.top_p - PROBABILITY_TOLERANCE, side="left"))
+        out[order[kept:]] = -np.inf
+    if settings.min_p > 0.0:
+        probs = _probs(out)
+        out[probs < settings.min_p * probs[probs.argmax()] * (1 - PROBABILITY_TOLERANCE)] = -np.inf
+    return out
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Log-probabilities (float64) of each row (the last axis) of logits."""
+    shifted = logits.astype(np.float64)
+    shifted -= shifted.max(axis=-1, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return shifted
+
+
+def _inverse_cdf(probs: np.ndarray, uniform: float) -> int:
+    """:func:`rnnlab.sampling.choose_token` with ``uniform``, in numpy (a few microseconds).
+
+    Tokens from most to least probable (ties by id); the first whose cumulative probability
+    exceeds ``uniform``; tokens of probability 0 are never picked.
+    """
+    order = (-probs).argsort(kind="stable")
+    sorted_probs = probs[order]
+    rank = int(sorted_probs.cumsum().searchsorted(uniform, side="right"))
+    if rank == len(probs) or sorted_probs[rank] == 0:  # rounding left the total just below uniform
+        rank = int(np.count_nonzero(probs)) - 1  # the least probable token that can be chosen
+    return int(order[rank])
+
+
+def _check_uniforms(uniforms: Sequence[float], length: int) -> list[float]:
+    """The first ``length`` numbers as floats, each in [0, 1)."""
+    if len(uniforms) < length:
+        raise SettingsError(f"Same-draw mode needs {length} random numbers, not {len(uniforms)}.")
+    numbers = []
+    for u in uniforms[:length]:
+        if isinstance(u, bool) or not isinstance(u, Real) or not 0 <= u < 1:
+            raise SettingsError(f"A random draw must be at least 0 and below 1, not {u!r}.")
+        numbers.append(float(u))
+    return numbers
+
+
+def _softmax_rows(logits: np.ndarray) -> np.ndarray:
+    """Probabilities (float64) of each row of a (steps, V) logit table (one torch call: for a
+    whole table, torch's vectorised exp beats numpy's)."""
+    return torch.softmax(torch.from_numpy(logits).double(), dim=-1).numpy()
+
+
 def _step_records(
     tokens: Sequence[str],
     chosen: list[int],
-    original_probs: torch.Tensor,
-    final_probs: torch.Tensor,
+    original_logits: np.ndarray,
+    final_logits: np.ndarray,
     uniforms: Sequence[float] | None,
     forced: Mapping[int, int],
 ) -> list[StepRecord]:
-    """Build all records at once from (steps, V) probability tables (few Python-level tensor ops)."""
+    """Build all records at once from (steps, V) logit tables (a few batched operations)."""
     if not chosen:
         return []
-    index = torch.tensor(chosen, dtype=torch.long, device=final_probs.device)[:, None]
-    probability = final_probs.gather(1, index)[:, 0].tolist()
-    original = original_probs.gather(1, index)[:, 0].tolist()
-    top_probs, top_ids = torch.sort(final_probs, dim=1, descending=True, stable=True)
-    top_probs = top_probs[:, :ALTERNATIVES].tolist()
-    top_ids = top_ids[:, :ALTERNATIVES].tolist()
+    original_probs = _softmax_rows(original_logits)
+    final_probs = original_probs if final_logits is original_logits else _softmax_rows(final_logits)
+    rows, ids = np.arange(len(chosen)), np.asarray(chosen)
+    probability = final_probs[rows, ids].tolist()
+    original = original_probs[rows, ids].tolist()
+    top_ids = np.argsort(-final_probs, axis=1, kind="stable")[:, :ALTERNATIVES]  # ties by id
+    top_probs = np.take_along_axis(final_probs, top_ids, axis=1).tolist()
+    top_tokens = [[tokens[j] for j in row] for row in top_ids.tolist()]
     return [
         StepRecord(
             position=i,
@@ -126,7 +235,7 @@ def _step_records(
             token_id=token_id,
             probability=probability[i],
             original_probability=original[i],
-            alternatives=tuple((tokens[j], p) for j, p in zip(top_ids[i], top_probs[i], strict=True)),
+            alternatives=tuple(zip(top_tokens[i], top_probs[i], strict=True)),
             uniform=None if uniforms is None else float(uniforms[i]),
             forced=i in forced,
         )
@@ -135,7 +244,7 @@ def _step_records(
 
 
 def generate(
-    model: torch.nn.Module,
+    model: torch.nn.Module | Stepper,
     vocab: Vocabulary,
     prompt: str,
     *,
@@ -148,21 +257,17 @@ def generate(
 ) -> Generation:
     """Continue ``prompt`` by ``length`` tokens (see the module docstring for the modes).
 
-    ``settings`` defaults to ``SamplingSettings()`` (every processor off). ``seed=None`` when
-    sampling seeds a private generator from the operating system; the seed used is kept in
-    ``Generation.seed`` so the run can be repeated.
-
-    Speed: per step only the model step, the active processors, one softmax and the choice run in
-    Python; the step records are built afterwards from stacked tensors. 300 greedy + 300 sampled
-    characters on a 256-hidden LSTM take a few tens of milliseconds on a laptop CPU.
+    ``model`` is a ``CharRNN`` or a :class:`~rnnlab.stepper.Stepper` built from one. ``settings``
+    defaults to ``SamplingSettings()`` (every processor off). ``seed=None`` when sampling seeds a
+    private generator from the operating system; the seed used is kept in ``Generation.seed`` so
+    the run can be repeated.
     """
     settings = SamplingSettings() if settings is None else settings
     forced = dict(forced or {})
     _check_length(length)
     if greedy and uniforms is not None:
         raise SettingsError("Choose either greedy output or a fixed sequence of random draws, not both.")
-    if uniforms is not None and len(uniforms) < length:
-        raise SettingsError(f"Same-draw mode needs {length} random numbers, not {len(uniforms)}.")
+    draws = None if uniforms is None else _check_uniforms(uniforms, length)
     for position, token_id in forced.items():
         if not 0 <= position < length or not 0 <= token_id < vocab.size:
             raise SettingsError(
@@ -171,45 +276,40 @@ def generate(
             )
 
     ids = encode_prompt(vocab, prompt)
-    device = next(model.parameters()).device
-    generator = None
+    stepper = _stepper(model)
     used_seed = None
     if not greedy and uniforms is None:
-        generator = torch.Generator(device=device)
+        generator = torch.Generator()
         if seed is None:
             generator.seed()  # from the operating system, not from the global RNG
         else:
             generator.manual_seed(int(seed))
         used_seed = generator.initial_seed()
+        draws = torch.rand(length, generator=generator, dtype=torch.float64).tolist()
 
     history = deque(ids, maxlen=settings.repetition_window)
-    penalised = settings.repetition_penalty != 1.0
-    fixed = [p for p in settings.processors() if not isinstance(p, RepetitionPenalty)]
-    raw_logits: list[torch.Tensor] = []
-    final_probs: list[torch.Tensor] = []
+    processed = bool(settings.processors())
+    raw_logits: list[np.ndarray] = []
+    final_logits: list[np.ndarray] = []
     chosen: list[int] = []
-    with eval_mode(model), torch.inference_mode():
-        logits, state = model.warm_up(ids)
-        for position in range(length):
-            raw_logits.append(logits)
-            processors = settings.processors(history) if penalised else fixed
-            for processor in processors:
-                logits = processor(logits)
-            probs = torch.softmax(logits, dim=-1)
-            final_probs.append(probs)
-            uniform = None if uniforms is None else float(uniforms[position])
-            token_id = choose_token(probs, greedy=greedy, generator=generator, uniform=uniform)
-            token_id = forced.get(position, token_id)
-            chosen.append(token_id)
-            history.append(token_id)
-            if position + 1 < length:
-                logits, state = model.step(token_id, state)
-        steps = []
-        if chosen:
-            original = torch.softmax(torch.stack(raw_logits).double(), dim=-1)
-            steps = _step_records(
-                vocab.tokens, chosen, original, torch.stack(final_probs).double(), uniforms, forced
-            )
+    logits, state = stepper.warm_up(ids)
+    for position in range(length):
+        raw_logits.append(logits)
+        if processed:
+            logits = _process(logits, settings, history)
+            final_logits.append(logits)
+        # greedy: the first maximum (like torch.argmax); else the inverse CDF of this step's draw
+        token_id = int(logits.argmax()) if draws is None else _inverse_cdf(_probs(logits), draws[position])
+        token_id = forced.get(position, token_id)
+        chosen.append(token_id)
+        history.append(token_id)
+        if position + 1 < length:
+            logits, state = stepper.step(token_id, state)
+    steps = []
+    if chosen:
+        original = np.stack(raw_logits)
+        final = np.stack(final_logits) if processed else original
+        steps = _step_records(vocab.tokens, chosen, original, final, uniforms, forced)
     return Generation(
         prompt=prompt,
         text=vocab.decode(chosen),
@@ -221,55 +321,46 @@ def generate(
     )
 
 
-def _select_beams(state, index: torch.Tensor):
-    """Reorder the batch dimension (dim 1) of an RNN/GRU state tensor or an LSTM (h, c) tuple."""
-    if isinstance(state, tuple):
-        return tuple(part[:, index] for part in state)
-    return state[:, index]
-
-
 def beam_search(
-    model: torch.nn.Module, vocab: Vocabulary, prompt: str, *, length: int = 100, width: int = 3
+    model: torch.nn.Module | Stepper, vocab: Vocabulary, prompt: str, *, length: int = 100, width: int = 3
 ) -> Generation:
     """The most probable continuation that beam search finds, scored by summed log-probabilities.
 
-    Every step runs all beams through the model in one batched call. No sampling processors are
-    applied: beam search looks at the model's own probabilities. Ties between candidates go to
-    the better-ranked beam, then to the lower token id, so ``width=1`` is greedy output.
+    Every step runs all beams through the stepper together (one row each). No sampling processors
+    are applied: beam search looks at the model's own probabilities. Ties between candidates go
+    to the better-ranked beam, then to the lower token id, so ``width=1`` is greedy output.
     """
     _check_length(length)
     if not isinstance(width, int) or isinstance(width, bool) or width < 1:
         raise SettingsError(f"The beam width must be a whole number of at least 1, not {width!r}.")
     ids = encode_prompt(vocab, prompt)
     size = vocab.size
-    with eval_mode(model), torch.inference_mode():
-        logits, state = model.warm_up(ids)
-        device = logits.device
-        log_probs = torch.log_softmax(logits.double(), dim=-1)[None, :]  # (beams, V)
-        scores = torch.zeros(1, dtype=torch.float64, device=device)  # (beams,)
-        beams = torch.zeros((1, 0), dtype=torch.long, device=device)  # (beams, steps so far)
-        for position in range(length):
-            candidates = (scores[:, None] + log_probs).flatten()  # (beams * V,)
-            best = torch.sort(candidates, descending=True, stable=True).indices[:width]
-            parent, token = best // size, best % size
-            beams = torch.cat([beams[parent], token[:, None]], dim=1)
-            scores = candidates[best]
-            if position + 1 < length:
-                logits, state = model(token[:, None], _select_beams(state, parent))
-                log_probs = torch.log_softmax(logits[:, -1].double(), dim=-1)
-        chosen = beams[0].tolist()
-        steps = []
-        if chosen:
-            # The model's distributions along the winning path, in one forward pass.
-            path = torch.tensor([ids + chosen[:-1]], dtype=torch.long, device=device)
-            path_logits, _ = model(path)
-            probs = torch.softmax(path_logits[0, len(ids) - 1 :].double(), dim=-1)
-            steps = _step_records(vocab.tokens, chosen, probs, probs, None, {})
+    stepper = _stepper(model)
+    logits, state = stepper.warm_up(ids)
+    log_probs = _log_softmax(logits)[None, :]  # (beams, V)
+    scores = np.zeros(1)  # (beams,)
+    beams = np.zeros((1, 0), dtype=np.int64)  # (beams, steps so far)
+    for position in range(length):
+        candidates = (scores[:, None] + log_probs).ravel()  # (beams * V,)
+        best = np.argsort(-candidates, kind="stable")[:width]
+        parent, token = np.divmod(best, size)
+        beams = np.concatenate([beams[parent], token[:, None]], axis=1)
+        scores = candidates[best]
+        if position + 1 < length:
+            logits, state = stepper.step(token, Stepper.select_rows(state, parent))
+            log_probs = _log_softmax(logits)
+    chosen = beams[0].tolist()
+    steps = []
+    if chosen:
+        # The model's distributions along the winning path, in one pass.
+        path_logits, _ = stepper.forward(ids + chosen[:-1])
+        path_logits = np.ascontiguousarray(path_logits[len(ids) - 1 :])
+        steps = _step_records(vocab.tokens, chosen, path_logits, path_logits, None, {})
     return Generation(prompt=prompt, text=vocab.decode(chosen), steps=steps, mode="beam", level=vocab.level)
 
 
 def distribution_at(
-    model: torch.nn.Module,
+    model: torch.nn.Module | Stepper,
     vocab: Vocabulary,
     prompt: str,
     generation: Generation,
@@ -280,10 +371,15 @@ def distribution_at(
 
     The history is the prompt's ids plus the generation's token ids (never re-tokenized text, so
     word level and forced tokens are exact). ``position == len(generation.steps)`` gives the
-    distribution after the last token. ``settings`` defaults to the generation's own.
+    distribution after the last token. ``settings`` defaults to the generation's own. ``model`` is
+    a ``CharRNN`` (one forward pass over the whole history) or a :class:`~rnnlab.stepper.Stepper`.
     """
     if not isinstance(position, int) or not 0 <= position <= len(generation.steps):
         raise SettingsError(f"The step must be from 0 to {len(generation.steps)}, not {position!r}.")
     settings = settings or generation.settings or SamplingSettings()
     ids = encode_prompt(vocab, prompt) + generation.token_ids[:position]
+    if isinstance(model, Stepper):
+        logits, _ = model.warm_up(ids)
+        return distribution_from_logits(torch.from_numpy(logits), vocab.tokens, settings, previous_ids=ids)
+    # A model's own forward pass: for a long history it beats the stepper's token-by-token warm-up.
     return distribution_after_ids(model, vocab, ids, settings)

@@ -1,0 +1,246 @@
+"""The cheap single-token path: the stepper against the model, and generation's numpy twins of
+the sampling steps against :mod:`rnnlab.sampling` (bit for bit)."""
+
+import itertools
+from collections import deque
+
+import numpy as np
+import pytest
+import torch
+
+import rnnlab.stepper as stepper_module
+from rnnlab.errors import SettingsError
+from rnnlab.generation import _inverse_cdf, _probs, _process, beam_search, distribution_at, fixed_uniforms, generate
+from rnnlab.model import CharRNN, ModelConfig
+from rnnlab.sampling import SamplingSettings, choose_token
+from rnnlab.stepper import Stepper
+from rnnlab.vocab import UNKNOWN, Vocabulary
+
+VOCAB = Vocabulary(tokens=(UNKNOWN, *"abcdefghij"))  # 11 tokens
+
+
+def make_model(cell="lstm", layers=1, inputs="embedding", seed=0, dropout=0.0) -> CharRNN:
+    config = ModelConfig(
+        vocab_size=VOCAB.size,
+        cell=cell,
+        hidden_size=16,
+        embedding_size=8,
+        num_layers=layers,
+        input=inputs,
+        dropout=dropout,
+    )
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = CharRNN(config).eval()
+    with torch.no_grad():
+        model.head.weight.mul_(8.0)  # peaked distributions, as in the generation tests
+    return model
+
+
+def random_ids(length=20, seed=1) -> list[int]:
+    return torch.randint(VOCAB.size, (length,), generator=torch.Generator().manual_seed(seed)).tolist()
+
+
+def parts(state) -> tuple:
+    """The tensors or arrays of a state: (h,) or (h, c)."""
+    return state if isinstance(state, tuple) else (state,)
+
+
+def model_logits(model, ids, state=None):
+    with torch.no_grad():
+        logits, state = model(torch.tensor([ids]), state)
+    return logits[0].numpy(), state
+
+
+CELLS = list(itertools.product(["rnn", "lstm", "gru"], [1, 2], ["embedding", "onehot"]))
+
+
+@pytest.mark.parametrize("table", [True, False], ids=["table", "no-table"])
+@pytest.mark.parametrize(("cell", "layers", "inputs"), CELLS)
+def test_stepper_logits_equal_the_models(monkeypatch, cell, layers, inputs, table):
+    if not table:  # as for a word-level vocabulary too big for layer 0's table
+        monkeypatch.setattr(stepper_module, "MAX_TABLE_SIZE", 0)
+    model = make_model(cell, layers, inputs)
+    stepper = Stepper.from_model(model)
+    ids = random_ids()
+    expected, expected_state = model_logits(model, ids)
+
+    state, stepped = None, []
+    for token in ids:
+        logits, state = stepper.step(token, state)
+        stepped.append(logits)
+    np.testing.assert_allclose(np.stack(stepped), expected, atol=1e-5, rtol=0)
+
+    forward, forward_state = stepper.forward(ids)
+    np.testing.assert_allclose(forward, expected, atol=1e-5, rtol=0)
+    warm, _ = stepper.warm_up(ids)
+    np.testing.assert_allclose(warm, expected[-1], atol=1e-5, rtol=0)
+    for ours, theirs in zip(parts(Stepper.to_model_state(forward_state)), parts(expected_state), strict=True):
+        torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_state_round_trips_between_stepper_and_model(cell):
+    model = make_model(cell, layers=2)
+    stepper = Stepper.from_model(model)
+    ids = random_ids(12)
+    expected, _ = model_logits(model, ids)
+
+    # the stepper warms up, the model continues from its state...
+    _, state = stepper.warm_up(ids[:5])
+    continued, model_state = model_logits(model, ids[5:9], Stepper.to_model_state(state))
+    np.testing.assert_allclose(continued, expected[5:9], atol=1e-5, rtol=0)
+    # ...and the stepper continues from the model's state
+    state = Stepper.from_model_state(model_state)
+    for position in range(9, 12):
+        logits, state = stepper.step(ids[position], state)
+        np.testing.assert_allclose(logits, expected[position], atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_rows_step_together_as_if_alone(cell):
+    stepper = Stepper.from_model(make_model(cell, layers=2))
+    prompts = [random_ids(6, seed) for seed in (1, 2, 3)]
+    alone = [stepper.warm_up(prompt) for prompt in prompts]
+    states = [state for _, state in alone]
+    together = tuple(np.concatenate(rows, axis=1) for rows in zip(*map(parts, states), strict=True))
+    reordered = Stepper.select_rows(together if cell == "lstm" else together[0], [2, 0])
+    logits, _ = stepper.step([4, 5], reordered)
+    np.testing.assert_allclose(logits[0], stepper.step(4, states[2])[0], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(logits[1], stepper.step(5, states[0])[0], atol=1e-6, rtol=0)
+
+
+def test_the_stepper_is_a_snapshot_and_ignores_dropout():
+    model = make_model("lstm", layers=2, dropout=0.5)
+    ids = random_ids()
+    expected, _ = model_logits(model, ids)  # eval mode: no dropout
+    model.train()  # a training model...
+    stepper = Stepper.from_model(model)
+    with torch.no_grad():
+        model.head.weight.add_(1.0)  # ...whose weights then change
+        model.rnn.weight_hh_l0.mul_(2.0)
+    np.testing.assert_allclose(stepper.forward(ids)[0], expected, atol=1e-5, rtol=0)
+    assert model.training
+
+
+def test_an_empty_prompt_is_refused():
+    with pytest.raises(ValueError):
+        Stepper.from_model(make_model()).warm_up([])
+
+
+# --- generation on the stepper -----------------------------------------------------------------------
+
+
+def greedy_by_forward(model, ids, length) -> list[int]:
+    """Greedy decoding the slow, obvious way: the whole sequence through ``model.forward`` each step."""
+    ids, chosen = list(ids), []
+    for _ in range(length):
+        logits, _ = model_logits(model, ids)
+        chosen.append(int(np.argmax(logits[-1])))
+        ids.append(chosen[-1])
+    return chosen
+
+
+@pytest.mark.parametrize(("cell", "layers", "inputs"), CELLS)
+def test_greedy_text_is_the_models_greedy_text(cell, layers, inputs):
+    model = make_model(cell, layers, inputs, seed=3)
+    gen = generate(model, VOCAB, "abc", length=25, greedy=True)
+    assert gen.token_ids == greedy_by_forward(model, VOCAB.encode("abc"), 25)
+
+
+def test_a_prebuilt_stepper_gives_what_the_model_gives():
+    model = make_model("gru", layers=2)
+    stepper = Stepper.from_model(model)
+    settings = SamplingSettings(temperature=0.9, top_k=6, repetition_penalty=1.3)
+    assert generate(stepper, VOCAB, "ab", length=30, settings=settings, seed=5) == generate(
+        model, VOCAB, "ab", length=30, settings=settings, seed=5
+    )
+    assert beam_search(stepper, VOCAB, "ab", length=10, width=3) == beam_search(model, VOCAB, "ab", length=10, width=3)
+    gen = generate(stepper, VOCAB, "ab", length=8, greedy=True)
+    ours, theirs = (distribution_at(m, VOCAB, "ab", gen, 4, settings) for m in (stepper, model))
+    assert ours.final_probs == pytest.approx(theirs.final_probs, abs=1e-6)
+
+
+def test_a_seed_draws_the_numbers_of_fixed_uniforms():
+    model = make_model()
+    settings = SamplingSettings(temperature=1.5, top_p=0.95)
+    seeded = generate(model, VOCAB, "ab", length=40, settings=settings, seed=11)
+    same = generate(model, VOCAB, "ab", length=40, settings=settings, uniforms=fixed_uniforms(11, 40))
+    assert seeded.text == same.text
+
+
+def test_each_choice_is_where_its_draw_lands_on_the_shown_distribution(random_lstm, abcd):
+    settings = SamplingSettings(temperature=0.7, top_p=0.8, min_p=0.05, repetition_penalty=1.4)
+    uniforms = fixed_uniforms(2, 30)
+    gen = generate(random_lstm, abcd, "ab", length=30, settings=settings, uniforms=uniforms)
+    for position in range(0, 30, 3):
+        dist = distribution_at(random_lstm, abcd, "ab", gen, position)
+        drawn = choose_token(torch.tensor(dist.final_probs), greedy=False, uniform=uniforms[position])
+        assert gen.steps[position].token_id == drawn
+
+
+@pytest.mark.parametrize("uniforms", [[0.5, 1.0, 0.2], [0.5, -0.1, 0.2], [0.5, float("nan"), 0.2], [0.5, True, 0.2]])
+def test_same_draw_numbers_must_be_in_zero_one(uniforms):
+    with pytest.raises(SettingsError):
+        generate(make_model(), VOCAB, "ab", length=3, uniforms=uniforms)
+
+
+# --- the numpy twins of rnnlab.sampling ----------------------------------------------------------------
+
+
+def torch_pipeline(logits: np.ndarray, settings: SamplingSettings, history) -> np.ndarray:
+    scores = torch.from_numpy(logits.copy())
+    for processor in settings.processors(list(history)):
+        scores = processor(scores)
+    return scores.numpy()
+
+
+def random_logits(rng: np.random.Generator, size: int = 30) -> np.ndarray:
+    logits = (rng.standard_normal(size) * 3).astype(np.float32)
+    logits[rng.integers(size, size=3)] = logits[0]  # ties
+    if rng.random() < 0.3:
+        logits[rng.integers(size, size=2)] = -np.inf  # already removed tokens
+    logits[rng.integers(size)] = 0.0  # a zero logit: the penalty neither divides nor multiplies it
+    return logits
+
+
+SETTINGS = [
+    SamplingSettings(),
+    SamplingSettings(repetition_penalty=1.7, repetition_window=8),
+    SamplingSettings(repetition_penalty=0.6),
+    SamplingSettings(temperature=0.37),
+    SamplingSettings(temperature=2.5),
+    SamplingSettings(temperature=1e-6),
+    SamplingSettings(top_k=1),
+    SamplingSettings(top_k=7),
+    SamplingSettings(top_k=100),
+    SamplingSettings(top_p=0.5),
+    SamplingSettings(top_p=0.93),
+    SamplingSettings(min_p=0.1),
+    SamplingSettings(min_p=1.0),
+    SamplingSettings(temperature=0.8, top_k=20, top_p=0.9, min_p=0.02, repetition_penalty=1.2),
+]
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=repr)
+def test_numpy_processors_equal_the_sampling_processors(settings):
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        logits = random_logits(rng)
+        before = logits.copy()
+        history = deque(rng.integers(30, size=20).tolist(), maxlen=settings.repetition_window)
+        ours = _process(logits, settings, history)
+        assert ours.dtype == np.float32
+        np.testing.assert_array_equal(ours, torch_pipeline(logits, settings, history))
+        np.testing.assert_array_equal(logits, before)  # the input is left alone
+
+
+def test_numpy_inverse_cdf_equals_choose_token():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        logits = random_logits(rng)
+        logits[rng.integers(30, size=4)] = -np.inf  # probability 0: never chosen
+        probs = _probs(logits)
+        for u in (0.0, rng.random(), rng.random(), 1 - 1e-12):
+            expected = choose_token(torch.from_numpy(probs), greedy=False, uniform=u)
+            assert _inverse_cdf(probs, u) == expected
