@@ -1,30 +1,38 @@
-"""The sidebar every page shares: the current model, its size and its validation loss."""
+"""The sidebar every page shares: the language switch, the current model, its size and its validation loss."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from rnnlab.metrics import bits
+from ui.i18n import language_switch, number, t
 from ui.state import current_model, session_runs
 
 
 def render_sidebar() -> None:
     with st.sidebar:
-        st.markdown("### Current model")
+        language_switch()
+        st.markdown(f"### {t('sidebar.current_model')}")
         model = current_model()
         if model is None:
-            st.caption("No model yet: train one on the Train page.")
+            st.caption(t("sidebar.no_model"))
         else:
             config = model.checkpoint.model.config
             vocab = model.checkpoint.vocab
             st.markdown(f"**{model.label}**")
             st.caption(
-                f"{config.cell.upper()} · hidden {config.hidden_size} · {config.num_layers} layer(s) · "
-                f"{model.checkpoint.model.num_parameters():,} parameters · "
-                f"{vocab.size} {vocab.level} tokens"
+                t(
+                    "sidebar.model_caption",
+                    cell=config.cell.upper(),
+                    hidden=config.hidden_size,
+                    layers=config.num_layers,
+                    parameters=number(model.checkpoint.model.num_parameters()),
+                    vocab=vocab.size,
+                    level=t(f"level.{vocab.level}"),
+                )
             )
             if model.val_loss is not None:
-                st.caption(f"validation loss {model.val_loss:.3f} nats = {bits(model.val_loss):.2f} bits/token")
+                st.caption(t("sidebar.val_loss", nats=f"{model.val_loss:.3f}", bits=f"{bits(model.val_loss):.2f}"))
         active = session_runs().active
         if active is not None:
-            st.info(f"Training {active.label}: {active.trainer.progress:.0%}", icon="⏳")
+            st.info(t("sidebar.training", label=active.label, progress=f"{active.trainer.progress:.0%}"), icon="⏳")

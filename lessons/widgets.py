@@ -1,0 +1,490 @@
+"""One live widget per lesson: a few controls, one call into ``rnnlab``, one output.
+
+Every widget is ``widget(labels, checkpoint)``: ``labels`` gives its texts in the learner's language
+(:class:`lessons.course.Labels`), ``checkpoint`` is the shipped Shakespeare model, or None when it
+is missing: then a widget that needs it says so in one note and stops, and the others carry on.
+Widget keys start with ``lNN_`` (the lesson number) and stay the same in every language, so
+switching language keeps what the learner typed (a choice with translated options goes through
+:func:`ui.i18n.translated_choice`).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from rnnlab.checkpoint import Checkpoint
+from rnnlab.detectors import find_loop
+from rnnlab.errors import RnnLabError
+from rnnlab.generation import generate
+from rnnlab.metrics import bits, perplexity, uniform_loss
+from rnnlab.model import CharRNN
+from rnnlab.sampling import (
+    MinP,
+    RepetitionPenalty,
+    SamplingSettings,
+    Temperature,
+    TopK,
+    TopP,
+    apply_processors,
+    choose_token,
+    encode_prompt,
+    entropy_bits,
+    next_token_distribution,
+)
+from rnnlab.vocab import UNKNOWN, Vocabulary, tokenize
+from ui.i18n import translated_choice
+
+TEMPERATURES = (0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+DRAWS = 20
+VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", UNKNOWN: "�"}
+
+
+def readable(token: str) -> str:
+    """A token as a learner can see it: space ␣, line break ⏎."""
+    return VISIBLE.get(token, token)
+
+
+def needs_model(labels, checkpoint: Checkpoint | None) -> bool:
+    """True when the widget can run; otherwise it shows why not."""
+    if checkpoint is None:
+        st.info(labels("model_missing"), icon="📦")
+        return False
+    return True
+
+
+def percent(p: float) -> str:
+    return f"{100 * p:.1f} %"
+
+
+def show_error(error: RnnLabError) -> None:
+    st.error(str(error), icon="🚫")
+
+
+def probability_table(labels, rows, *, extra: dict[str, list] | None = None) -> pd.DataFrame:
+    """Token / probability rows (``TokenRow`` from ``NextTokenDistribution.top``) as a data frame."""
+    data = {labels("token"): [readable(row.token) for row in rows], labels("probability"): [row.final for row in rows]}
+    data.update(extra or {})
+    return pd.DataFrame(data)
+
+
+def show_probability_table(labels, frame: pd.DataFrame) -> None:
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config={
+            labels("probability"): st.column_config.ProgressColumn(
+                labels("probability"), format="percent", min_value=0.0, max_value=1.0
+            )
+        },
+    )
+
+
+# --- 1 · the next token ------------------------------------------------------------------------------
+
+
+def next_token(labels, checkpoint: Checkpoint | None) -> None:
+    """Type a prompt, see the five most probable next characters."""
+    if not needs_model(labels, checkpoint):
+        return
+    prompt = st.text_input(labels("prompt"), value="To be or not to b", key="l01_prompt")
+    try:
+        dist = next_token_distribution(checkpoint.model, checkpoint.vocab, prompt, SamplingSettings())
+    except RnnLabError as error:
+        show_error(error)
+        return
+    show_probability_table(labels, probability_table(labels, dist.top(5)))
+    rest = 1.0 - sum(row.original for row in dist.top(5))
+    st.caption(labels("rest", rest=percent(rest), others=checkpoint.vocab.size - 5))
+
+
+# --- 2 · tokens ----------------------------------------------------------------------------------------
+
+
+def tokens(labels, checkpoint: Checkpoint | None) -> None:
+    """One text, cut into characters and into words, with ids and a small one-hot matrix."""
+    text = st.text_input(labels("text"), value=labels("default_text"), key="l02_text")
+    char_vocab = checkpoint.vocab if checkpoint is not None else Vocabulary.build(text, "char")
+    word_vocab = Vocabulary.build(text, "word")
+    chars, words = tokenize(text, "char"), tokenize(text, "word")
+
+    left, right = st.columns(2)
+    left.metric(labels("char_tokens"), len(chars))
+    right.metric(labels("word_tokens"), len(words))
+    left.caption(labels("char_vocab", size=char_vocab.size))
+    right.caption(labels("word_vocab", size=word_vocab.size - 1))
+
+    st.markdown(f"**{labels('chars_heading')}**")
+    st.dataframe(_token_row(labels, chars[:40], char_vocab))
+    st.markdown(f"**{labels('words_heading')}**")
+    st.dataframe(_token_row(labels, words[:40], word_vocab))
+    unknown = sorted({c for c in chars if c not in char_vocab.index})
+    if unknown and checkpoint is not None:
+        st.warning(labels("unknown", chars=" ".join(unknown)), icon="❓")
+
+    first = chars[:5]
+    if first:
+        st.markdown(f"**{labels('onehot_heading', n=len(first))}**")
+        ids = char_vocab.encode("".join(first))
+        columns = [readable(token) for token in char_vocab.tokens]
+        matrix = [[int(i == token_id) for i in range(char_vocab.size)] for token_id in ids]
+        index = [f"{readable(c)} (id {i})" for c, i in zip(first, ids, strict=True)]
+        st.dataframe(pd.DataFrame(matrix, columns=columns, index=index))
+    if checkpoint is not None:
+        st.caption(
+            labels(
+                "embedding",
+                size=char_vocab.size,
+                embedding=checkpoint.model.config.embedding_size,
+            )
+        )
+
+
+def _token_row(labels, pieces: list[str], vocab: Vocabulary) -> pd.DataFrame:
+    """Two rows: the tokens, and their ids in ``vocab`` (one column per token)."""
+    ids = [vocab.index.get(piece, 0) for piece in pieces]
+    return pd.DataFrame(
+        [[readable(p) for p in pieces], [str(i) for i in ids]],
+        index=[labels("token"), "id"],
+        columns=[str(n) for n in range(len(pieces))],
+    )
+
+
+# --- 3 · training pairs and loss units ---------------------------------------------------------------
+
+
+def training_pairs(labels, checkpoint: Checkpoint | None) -> None:
+    """Windows of ``nchars`` with their shifted targets; a loss converter (nats, bits, perplexity, ln V)."""
+    sample = labels("sample_text")
+    nchars = st.slider(labels("nchars"), min_value=2, max_value=24, value=8, key="l03_nchars")
+    pairs = []
+    for start in range(0, len(sample) - nchars, nchars)[:4]:
+        window = sample[start : start + nchars + 1]
+        pairs.append({labels("input"): _show(window[:-1]), labels("target"): _show(window[1:])})
+    st.dataframe(pd.DataFrame(pairs), hide_index=True)
+    st.caption(labels("pairs_caption", n=nchars, first=_show(sample[0]), second=_show(sample[1])))
+
+    st.markdown(f"**{labels('converter')}**")
+    default_loss = 1.5
+    default_v = 65
+    if checkpoint is not None:
+        default_v = checkpoint.vocab.size
+        default_loss = round(float(checkpoint.training.get("val_loss", default_loss)), 3)
+    left, right = st.columns(2)
+    nats = left.number_input(
+        labels("loss_nats"), min_value=0.0, max_value=20.0, value=default_loss, step=0.1, key="l03_loss"
+    )
+    vocab_size = right.number_input(
+        labels("vocab_size"), min_value=2, max_value=100_000, value=default_v, step=1, key="l03_v"
+    )
+    a, b, c = st.columns(3)
+    a.metric(labels("bits"), f"{bits(nats):.2f}")
+    b.metric(labels("perplexity"), f"{perplexity(nats):.1f}")
+    c.metric(labels("uniform"), f"{uniform_loss(vocab_size):.2f}")
+    verdict = "better" if nats < uniform_loss(vocab_size) else "worse"
+    st.caption(labels(verdict, v=vocab_size, ln_v=f"{uniform_loss(vocab_size):.2f}", ppl=f"{perplexity(nats):.1f}"))
+
+
+def _show(text: str) -> str:
+    return "".join(readable(c) for c in text)
+
+
+# --- 4 · trained vs untrained --------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def untrained_like(config_json: str, seed: int) -> CharRNN:
+    """A model of the same shape with fresh random weights (seeded; the global RNG is left as it was)."""
+    from rnnlab.model import ModelConfig
+
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = CharRNN(ModelConfig.from_json(config_json))
+    return model.eval()
+
+
+def watching_training(labels, checkpoint: Checkpoint | None) -> None:
+    """The same prompt and random draws: the trained model vs one with random weights."""
+    if not needs_model(labels, checkpoint):
+        return
+    left, right = st.columns([3, 1])
+    prompt = left.text_input(labels("prompt"), value="ROMEO: ", key="l04_prompt")
+    seed = right.number_input(labels("seed"), min_value=0, max_value=10_000, value=1, step=1, key="l04_seed")
+    settings = SamplingSettings(temperature=0.8)
+    untrained = untrained_like(checkpoint.model.config.to_json(), 0)
+    try:
+        trained_text = generate(checkpoint.model, checkpoint.vocab, prompt, length=160, settings=settings, seed=seed)
+        noise_text = generate(untrained, checkpoint.vocab, prompt, length=160, settings=settings, seed=seed)
+    except RnnLabError as error:
+        show_error(error)
+        return
+    first, second = st.columns(2)
+    with first:
+        st.markdown(f"**{labels('trained')}**")
+        st.code(trained_text.full_text, language=None, wrap_lines=True)
+    with second:
+        st.markdown(f"**{labels('untrained')}**")
+        st.code(noise_text.full_text, language=None, wrap_lines=True)
+    training = checkpoint.training
+    if "val_loss" in training:
+        ln_v = uniform_loss(checkpoint.vocab.size)
+        st.caption(
+            labels(
+                "losses",
+                train=f"{training.get('train_loss', float('nan')):.2f}",
+                val=f"{training['val_loss']:.2f}",
+                ln_v=f"{ln_v:.2f}",
+                v=checkpoint.vocab.size,
+            )
+        )
+    st.page_link("pages/train.py", label=labels("to_train"), icon="🏋️")
+
+
+# --- 5 · greedy decoding -------------------------------------------------------------------------------
+
+
+def greedy(labels, checkpoint: Checkpoint | None) -> None:
+    """Greedy continuation of a prompt, with the loop it ends in marked."""
+    if not needs_model(labels, checkpoint):
+        return
+    left, right = st.columns([3, 2])
+    prompt = left.text_input(labels("prompt"), value="ROMEO: ", key="l05_prompt")
+    length = right.slider(labels("length"), min_value=20, max_value=400, value=200, step=10, key="l05_length")
+    try:
+        result = generate(checkpoint.model, checkpoint.vocab, prompt, length=length, greedy=True)
+    except RnnLabError as error:
+        show_error(error)
+        return
+    pieces = [step.token for step in result.steps]
+    loop = find_loop(pieces, level=result.level)
+    st.markdown(_marked_text(prompt, pieces, loop), unsafe_allow_html=True)
+    if loop is None:
+        st.caption(labels("no_loop", length=length))
+    else:
+        st.caption(
+            labels(
+                "loop",
+                start=loop.start,
+                cycle=_show(loop.cycle_text).replace("`", "ˋ"),
+                cycle_length=loop.cycle_length,
+                repeats=loop.repeats,
+            )
+        )
+
+
+def _marked_text(prompt: str, pieces: list[str], loop) -> str:
+    """The prompt in grey, the continuation, its looping end highlighted (first cycle stronger)."""
+    if loop is None:
+        body = html.escape("".join(pieces))
+    else:
+        head = html.escape("".join(pieces[: loop.start]))
+        first = html.escape("".join(pieces[loop.start : loop.start + loop.cycle_length]))
+        rest = html.escape("".join(pieces[loop.start + loop.cycle_length :]))
+        body = f'{head}<mark style="background:#ffa94d">{first}</mark><mark style="background:#ffe8cc">{rest}</mark>'
+    return (
+        '<div style="white-space: break-spaces; overflow-wrap: anywhere; font-family: monospace; line-height: 1.5">'
+        f'<span style="color:#868e96">{html.escape(prompt)}</span>{body}</div>'
+    )
+
+
+# --- 6 · sampling --------------------------------------------------------------------------------------
+
+
+def sampling(labels, checkpoint: Checkpoint | None) -> None:
+    """The distribution after a prompt, and a tally of 20 draws from it."""
+    if not needs_model(labels, checkpoint):
+        return
+    prompt = st.text_input(labels("prompt"), value="play", key="l06_prompt")
+    try:
+        dist = next_token_distribution(checkpoint.model, checkpoint.vocab, prompt, SamplingSettings())
+    except RnnLabError as error:
+        show_error(error)
+        return
+    draws_key = "l06_draws"
+    if st.button(labels("draw", n=DRAWS), key="l06_draw", type="primary"):
+        st.session_state["l06_clicks"] = st.session_state.get("l06_clicks", 0) + 1
+        generator = torch.Generator().manual_seed(st.session_state["l06_clicks"])
+        probs = dist.stages[-1].probs
+        drawn = [choose_token(probs, greedy=False, generator=generator) for _ in range(DRAWS)]
+        st.session_state[draws_key] = (prompt, drawn)
+    saved = st.session_state.get(draws_key)
+    drawn = saved[1] if saved and saved[0] == prompt else None
+
+    rows = dist.top(8)
+    if drawn is not None:
+        shown = {row.token_id for row in rows}
+        rows += [row for row in dist.top(len(dist.tokens)) if row.token_id in set(drawn) - shown]
+        extra = {
+            labels("drawn", n=DRAWS): [drawn.count(row.token_id) for row in rows],
+            labels("expected"): [f"{DRAWS * row.final:.1f}" for row in rows],
+        }
+    else:
+        extra = None
+    show_probability_table(labels, probability_table(labels, rows, extra=extra))
+    if drawn is None:
+        st.caption(labels("before_draw", n=DRAWS))
+    else:
+        st.code(" ".join(readable(dist.tokens[i]) for i in drawn), language=None)
+        st.caption(labels("after_draw", n=DRAWS))
+
+
+# --- 7 · temperature -----------------------------------------------------------------------------------
+
+
+def temperature(labels, checkpoint: Checkpoint | None) -> None:
+    """A temperature slider (log scale) redrawing the bars, with the entropy in bits."""
+    if not needs_model(labels, checkpoint):
+        return
+    left, right = st.columns([2, 3])
+    prompt = left.text_input(labels("prompt"), value="ROMEO: I will ", key="l07_prompt")
+    t = right.select_slider(
+        labels("temperature"), options=TEMPERATURES, value=1.0, format_func=lambda v: f"{v:g}", key="l07_t"
+    )
+    try:
+        dist = next_token_distribution(checkpoint.model, checkpoint.vocab, prompt, SamplingSettings(temperature=t))
+    except RnnLabError as error:
+        show_error(error)
+        return
+    rows = dist.top(15)
+    tokens_shown = [readable(row.token) for row in rows]
+    figure = go.Figure(
+        [
+            go.Bar(x=tokens_shown, y=[row.original for row in rows], name=labels("model_bars"), marker_color="#ffc9a8"),
+            go.Bar(
+                x=tokens_shown, y=[row.final for row in rows], name=labels("t_bars", t=f"{t:g}"), marker_color="#d9480f"
+            ),
+        ]
+    )
+    figure.update_layout(
+        barmode="group",
+        height=320,
+        margin=dict(l=10, r=10, t=30, b=10),
+        yaxis=dict(title=labels("probability"), range=[0, 1], tickformat=".0%"),
+        xaxis=dict(type="category"),
+        legend=dict(orientation="h", y=1.12),
+    )
+    st.plotly_chart(figure, key="l07_chart")
+    a, b, c = st.columns(3)
+    a.metric(labels("entropy"), f"{dist.entropy_bits_final:.2f} bits")
+    b.metric(labels("choices"), f"{dist.effective_choices_final:.1f}")
+    c.metric(labels("uniform"), f"{math.log2(checkpoint.vocab.size):.2f} bits")
+
+
+# --- 8 · top-k, top-p, min-p, repetition penalty --------------------------------------------------------
+
+
+def filters(labels, checkpoint: Checkpoint | None) -> None:
+    """Which tokens survive each stage of the sampling pipeline, in our order or with temperature last."""
+    if not needs_model(labels, checkpoint):
+        return
+    vocab = checkpoint.vocab
+    prompt = st.text_input(labels("prompt"), value="ROMEO: I will ", key="l08_prompt")
+    a, b, c = st.columns(3)
+    penalty = a.slider(labels("penalty"), 1.0, 2.0, 1.0, 0.1, key="l08_penalty")
+    t = b.select_slider(
+        labels("temperature"), options=TEMPERATURES, value=1.0, format_func=lambda v: f"{v:g}", key="l08_t"
+    )
+    top_k = c.slider(labels("top_k"), 0, vocab.size, 0, key="l08_top_k")
+    d, e, f = st.columns(3)
+    top_p = d.slider(labels("top_p"), 0.05, 1.0, 1.0, 0.05, key="l08_top_p")
+    min_p = e.slider(labels("min_p"), 0.0, 0.5, 0.0, 0.01, key="l08_min_p")
+    temperature_last = f.toggle(labels("temperature_last"), key="l08_t_last")
+    try:
+        settings = SamplingSettings(temperature=t, top_k=top_k, top_p=top_p, min_p=min_p, repetition_penalty=penalty)
+        ids = encode_prompt(vocab, prompt)
+        logits = next_token_distribution(checkpoint.model, vocab, prompt, SamplingSettings()).stages[0].logits
+    except RnnLabError as error:
+        show_error(error)
+        return
+    processors = settings.processors(ids)
+    if temperature_last:
+        processors = [p for p in processors if not isinstance(p, Temperature)] + [
+            p for p in processors if isinstance(p, Temperature)
+        ]
+    stages = apply_processors(logits, processors)
+    names = {
+        "model": labels("stage_model"),
+        RepetitionPenalty.name: labels("stage_penalty"),
+        Temperature.name: labels("stage_temperature"),
+        TopK.name: "top-k",
+        TopP.name: "top-p",
+        MinP.name: "min-p",
+    }
+    order = sorted(range(vocab.size), key=lambda i: (-float(stages[0].probs[i]), i))[:12]
+    table = {labels("token"): [readable(vocab.tokens[i]) for i in order]}
+    for stage in stages:
+        table[names[stage.name]] = [percent(float(stage.probs[i])) if bool(stage.kept[i]) else "✗" for i in order]
+    st.dataframe(pd.DataFrame(table), hide_index=True)
+    counts = " → ".join(f"{names[stage.name]} {int(stage.kept.sum())}" for stage in stages)
+    st.caption(labels("survivors", counts=counts))
+    final = stages[-1].probs
+    st.caption(labels("final_entropy", bits=f"{entropy_bits(final):.2f}"))
+
+
+# --- 9 · beyond text -----------------------------------------------------------------------------------
+
+
+def beyond_text(labels, checkpoint: Checkpoint | None) -> None:
+    """Diagrams of one-to-many captioning and sequence-to-sequence translation around the same decoder loop."""
+    kind = translated_choice(
+        st.radio,
+        labels("choose"),
+        ["captioning", "translation"],
+        key="l09_kind",
+        default="captioning",
+        format_func=lambda k: labels(k),
+        horizontal=True,
+    )
+    st.graphviz_chart(_diagram(labels, kind))
+    st.caption(labels(f"{kind}_caption"))
+
+
+def _diagram(labels, kind: str) -> str:
+    """Graphviz DOT: an encoder on the left, the shared next-token loop on the right."""
+
+    def node(name: str, label: str, colour: str, shape: str = "box") -> str:
+        return f'{name} [label="{label}", shape={shape}, style="rounded,filled", fillcolor="{colour}"];'
+
+    lines = [
+        "digraph {",
+        "rankdir=LR;",
+        'node [fontname="Helvetica", fontsize=11];',
+        'edge [fontname="Helvetica", fontsize=10];',
+    ]
+    if kind == "captioning":
+        lines += [
+            node("input", labels("image"), "#e7f5ff", "note"),
+            node("encoder", labels("cnn"), "#d0ebff"),
+        ]
+        words = labels("caption_words").split()
+    else:
+        source = labels("source_words").split()
+        lines.append('subgraph cluster_source { style=dashed; color="#adb5bd";')
+        lines.append(f'label="{labels("encoder_rnn")}";')
+        for i, word in enumerate(source):
+            lines.append(node(f"s{i}", word, "#d0ebff"))
+        lines.append("}")
+        lines += [f"s{i} -> s{i + 1};" for i in range(len(source) - 1)]
+        lines.append(f"s{len(source) - 1} -> state;")
+        words = labels("target_words").split()
+    lines.append(node("state", labels("state"), "#fff3bf", "ellipse"))
+    if kind == "captioning":
+        lines += ["input -> encoder;", "encoder -> state;"]
+    lines.append('subgraph cluster_decoder { style=dashed; color="#d9480f";')
+    lines.append(f'label="{labels("decoder")}";')
+    for i, word in enumerate(words):
+        lines.append(node(f"d{i}", labels("step", n=i + 1), "#ffe8cc"))
+        lines.append(node(f"w{i}", word, "#ffffff", "plaintext"))
+    lines.append("}")
+    lines.append("state -> d0;")
+    for i in range(len(words)):
+        lines.append(f'd{i} -> w{i} [label="{labels("choose_token")}"];')
+        if i + 1 < len(words):
+            lines.append(f'w{i} -> d{i + 1} [style=dashed, label="{labels("fed_back")}"];')
+    lines.append("}")
+    return "\n".join(lines)

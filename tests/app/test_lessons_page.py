@@ -1,0 +1,355 @@
+"""The Lessons page through the app (AppTest, the shipped model, no mocks), and the course files.
+
+The sidebar's language radio writes the language to ``st.session_state["language"]``. After
+``switch_page`` AppTest runs the page without ``streamlit_app.py`` (Streamlit treats the ``pages/``
+folder as an old-style multipage app), so there is no sidebar there: these tests use the radio on
+the home page, and on the Lessons page set ``"language"`` as the radio's callback does.
+"""
+
+import string
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lessons.course import LESSON_IDS, lesson_files, load_course, load_lesson, widget_labels
+from lessons.course import _json as course_json
+from ui.i18n import LABELS, LANGUAGES, parse_language
+
+LESSONS_PAGE = "pages/lessons.py"
+MODEL_LESSONS = {"01_next_token", "04_watching_training", "05_greedy", "06_sampling", "07_temperature", "08_filters"}
+
+
+def open_lessons(at: AppTest, *, language: str = "en", lesson: str | None = None) -> AppTest:
+    at.session_state["language"] = language
+    at.run()
+    at.switch_page(LESSONS_PAGE).run()
+    if lesson is not None:
+        pick_lesson(at, lesson, language)
+    assert not at.exception
+    return at
+
+
+def pick_lesson(at: AppTest, lesson_id: str, language: str = "en") -> AppTest:
+    """Choose a lesson in the picker (its key has the language: see ui.i18n.translated_choice)."""
+    return at.selectbox(key=f"lesson.{language}").set_value(lesson_id).run()
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every piece of text on the page that can hold a lesson's or a quiz's words."""
+    kinds = ("markdown", "caption", "info", "success", "error", "warning", "header", "subheader", "title")
+    return [element.value for kind in kinds for element in at.get(kind)]
+
+
+def frames(at: AppTest) -> list[dict]:
+    return [frame.value.to_dict() for frame in at.dataframe]
+
+
+def progress(at: AppTest) -> tuple[int, str]:
+    bar = at.get("progress")[0].proto
+    return bar.value, bar.text
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+# --- the course files --------------------------------------------------------------------------------
+
+
+def test_english_and_swedish_have_the_same_lessons_quizzes_and_labels():
+    assert set(LANGUAGES) == {"en", "sv"}
+    for language in LANGUAGES:
+        assert lesson_files(language) == set(LESSON_IDS)
+        assert set(course_json(language, "quizzes.json")) == set(LESSON_IDS)
+    english, swedish = load_course("en"), load_course("sv")
+    for en, sv in zip(english, swedish, strict=True):
+        assert (en.id, en.number) == (sv.id, sv.number)
+        assert en.title != sv.title and en.before != sv.before  # translated, not copied
+        assert bool(en.after) == bool(sv.after)
+        assert len(en.quiz.options) == len(sv.quiz.options) >= 3
+        assert en.quiz.answer == sv.quiz.answer and 0 <= en.quiz.answer < len(en.quiz.options)
+        assert en.quiz.question != sv.quiz.question and en.quiz.explanation != sv.quiz.explanation
+    en_widgets, sv_widgets = course_json("en", "widgets.json"), course_json("sv", "widgets.json")
+    assert en_widgets.keys() == sv_widgets.keys()
+    for section, en_texts in en_widgets.items():
+        assert en_texts.keys() == sv_widgets[section].keys(), section
+        for key, text in en_texts.items():
+            assert fields(text) == fields(sv_widgets[section][key]), f"{section}.{key}"
+    assert [parse_language(v) for v in ("sv", "Svenska", " SV ", "en", "English", "fi", "", None)] == [
+        "sv",
+        "sv",
+        "sv",
+        "en",
+        "en",
+        None,
+        None,
+        None,
+    ]
+    for key, translations in LABELS.items():
+        assert translations.keys() == set(LANGUAGES), key
+        assert fields(translations["en"]) == fields(translations["sv"]), key
+
+
+# --- every lesson, both languages ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_every_lesson_renders_with_its_text_widget_and_question(app, language):
+    at = open_lessons(app, language=language)
+    for lesson in load_course(language):
+        pick_lesson(at, lesson.id, language)
+        assert not at.exception, lesson.id
+        assert not at.error, lesson.id
+        assert at.header[0].value == f"{lesson.number}. {lesson.title}"
+        assert lesson.before in texts(at)
+        assert at.radio(key=f"quiz_{lesson.id}.{language}").label == lesson.quiz.question
+        assert lesson.quiz.explanation not in texts(at)
+        widget_keys = {w.key for w in at.main if getattr(w, "key", None)}
+        assert any(key.startswith(f"l{lesson.number:02d}_") for key in widget_keys), lesson.id
+
+
+# --- each widget responds to its control ----------------------------------------------------------------
+
+
+def specs(at: AppTest, kind: str) -> list[str]:
+    return [element.proto.spec for element in at.get(kind)]
+
+
+def codes(at: AppTest) -> list[str]:
+    return [code.value for code in at.code]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def change_next_token(at):
+    at.text_input(key="l01_prompt").input("The king").run()
+
+
+def change_tokens(at):
+    at.text_input(key="l02_text").input("Hej på dig, hej!").run()
+    assert any("�" in warning.value or "å" in warning.value for warning in at.warning)  # å is unknown
+
+
+def change_training_pairs(at):
+    before = metrics(at)
+    at.slider(key="l03_nchars").set_value(4).run()
+    at.number_input(key="l03_loss").set_value(5.0).run()
+    assert metrics(at) != before
+
+
+def change_watching_training(at):
+    trained, untrained = codes(at)
+    assert trained != untrained
+    at.number_input(key="l04_seed").set_value(2).run()
+
+
+def change_greedy(at):
+    at.slider(key="l05_length").set_value(40).run()
+
+
+def change_sampling(at):
+    assert len(at.dataframe[0].value.columns) == 2
+    at.button(key="l06_draw").click().run()
+    table = at.dataframe[0].value
+    assert len(table.columns) == 4 and table.iloc[:, 2].sum() == 20
+
+
+def change_temperature(at):
+    low = float(metrics(at)["Entropy"].split()[0])
+    at.select_slider(key="l07_t").set_value(5.0).run()
+    assert float(metrics(at)["Entropy"].split()[0]) > low
+
+
+def change_filters(at):
+    at.slider(key="l08_top_k").set_value(3).run()
+    final = at.dataframe[0].value.iloc[:, -1].tolist()
+    assert sum(cell != "✗" for cell in final) == 3
+    at.toggle(key="l08_t_last").set_value(True).run()
+
+
+def change_beyond_text(at):
+    at.radio(key="l09_kind.en").set_value("translation").run()
+
+
+def widget_output(at) -> tuple:
+    return frames(at), codes(at), metrics(at), specs(at, "plotly_chart"), specs(at, "graphviz_chart"), texts(at)
+
+
+WIDGET_CHANGES = {
+    "01_next_token": change_next_token,
+    "02_tokens": change_tokens,
+    "03_training_pairs": change_training_pairs,
+    "04_watching_training": change_watching_training,
+    "05_greedy": change_greedy,
+    "06_sampling": change_sampling,
+    "07_temperature": change_temperature,
+    "08_filters": change_filters,
+    "09_beyond_text": change_beyond_text,
+}
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_each_lesson_widget_responds_to_its_control(app, lesson_id):
+    at = open_lessons(app, lesson=lesson_id)
+    before = widget_output(at)
+    WIDGET_CHANGES[lesson_id](at)
+    assert not at.exception and not at.error
+    assert widget_output(at) != before
+
+
+def test_greedy_lesson_marks_the_loop_it_ends_in(app):
+    at = open_lessons(app, lesson="05_greedy")
+    at.slider(key="l05_length").set_value(400).run()
+    marked = next(markdown.value for markdown in at.markdown if "<mark" in markdown.value)
+    assert "ROMEO:" in marked
+    assert any("greedy decoding is stuck in a loop" in caption.value for caption in at.caption)
+
+
+def last_stage_count(at: AppTest) -> int:
+    """Lesson 8's "Tokens that can still be drawn after each stage: model 66 → ... → top-p 12." caption."""
+    caption = next(c.value for c in at.caption if c.value.startswith("Tokens that can still be drawn"))
+    return int(caption.split(": ", 1)[1].split(".")[0].split()[-1])
+
+
+def test_filters_lesson_shows_that_temperature_before_top_p_keeps_more_tokens(app):
+    at = open_lessons(app, lesson="08_filters")
+    at.slider(key="l08_top_p").set_value(0.9)
+    at.select_slider(key="l08_t").set_value(3.0).run()
+    assert list(at.dataframe[0].value.columns[1:]) == ["model", "temperature", "top-p"]
+    first = last_stage_count(at)
+    at.toggle(key="l08_t_last").set_value(True).run()
+    assert list(at.dataframe[0].value.columns[1:]) == ["model", "top-p", "temperature"]
+    last = last_stage_count(at)
+    assert first >= last >= 1
+
+
+def test_widgets_say_so_when_the_shipped_model_is_missing():
+    def all_widgets_without_model():  # runs as the app script: every widget with no model, English labels
+        from lessons import widgets
+        from lessons.course import widget_labels
+
+        for lesson_id, widget in [
+            ("01_next_token", widgets.next_token),
+            ("02_tokens", widgets.tokens),
+            ("03_training_pairs", widgets.training_pairs),
+            ("04_watching_training", widgets.watching_training),
+            ("05_greedy", widgets.greedy),
+            ("06_sampling", widgets.sampling),
+            ("07_temperature", widgets.temperature),
+            ("08_filters", widgets.filters),
+            ("09_beyond_text", widgets.beyond_text),
+        ]:
+            widget(widget_labels("en", lesson_id), None)
+
+    at = AppTest.from_function(all_widgets_without_model, default_timeout=30).run()
+    assert not at.exception
+    note = widget_labels("en", "01_next_token")("model_missing")
+    assert [info.value for info in at.info] == [note] * len(MODEL_LESSONS)
+    assert at.text_input(key="l02_text") and at.slider(key="l03_nchars") and at.get("graphviz_chart")
+
+
+# --- quizzes and progress ------------------------------------------------------------------------------
+
+
+def test_quiz_explains_only_after_a_checked_answer_and_progress_counts(app):
+    at = open_lessons(app)
+    assert progress(at) == (0, f"0 of {len(LESSON_IDS)} questions answered · 0 correct")
+    correct = 0
+    for number, lesson in enumerate(load_course("en"), start=1):
+        quiz, key = lesson.quiz, f"quiz_{lesson.id}"
+        pick_lesson(at, lesson.id)
+        assert quiz.explanation not in texts(at) and not at.success and not at.error
+        if number == 1:  # Check with nothing picked: a nudge, no answer, no explanation
+            at.button(key=f"{key}_check").click().run()
+            assert [warning.value for warning in at.warning] == ["Pick an answer first."]
+            assert quiz.explanation not in texts(at)
+        right = number % 2 == 1
+        choice = quiz.answer if right else (quiz.answer + 1) % len(quiz.options)
+        at.radio(key=f"{key}.en").set_value(choice).run()
+        assert quiz.explanation not in texts(at)  # choosing is not checking
+        at.button(key=f"{key}_check").click().run()
+        assert quiz.explanation in texts(at)
+        assert at.radio(key=f"{key}.en").disabled
+        if right:
+            correct += 1
+            assert [s.value for s in at.success] == ["Correct!"] and not at.error
+        else:
+            assert [e.value for e in at.error] == [f"Not quite. The answer is: {quiz.options[quiz.answer]}"]
+            assert not at.success
+        assert progress(at)[1] == f"{number} of {len(LESSON_IDS)} questions answered · {correct} correct"
+    assert progress(at)[0] == 100
+
+    # Going back keeps the committed answer; "Try again" takes it back out of the progress.
+    first = load_lesson("en", LESSON_IDS[0])
+    pick_lesson(at, first.id)
+    assert at.radio(key=f"quiz_{first.id}.en").value == first.quiz.answer and first.quiz.explanation in texts(at)
+    at.button(key=f"quiz_{first.id}_again").click().run()
+    assert at.radio(key=f"quiz_{first.id}.en").value is None and first.quiz.explanation not in texts(at)
+    assert progress(at)[1] == f"{len(LESSON_IDS) - 1} of {len(LESSON_IDS)} questions answered · {correct - 1} correct"
+
+
+# --- language ------------------------------------------------------------------------------------------
+
+
+def test_switching_language_changes_lesson_text_and_labels_and_keeps_the_learners_input(app):
+    at = open_lessons(app, lesson="01_next_token")
+    at.text_input(key="l01_prompt").input("The king").run()
+    at.radio(key="quiz_01_next_token.en").set_value(3).run()  # picked, not checked yet
+    english, swedish = load_lesson("en", "01_next_token"), load_lesson("sv", "01_next_token")
+    assert at.header[0].value == f"1. {english.title}" and english.before in texts(at)
+    assert at.button(key="quiz_01_next_token_check").label == "Check"
+    assert at.text_input(key="l01_prompt").label == "Prompt"
+
+    at.session_state["language"] = "sv"
+    at.run()
+    assert not at.exception
+    assert at.header[0].value == f"1. {swedish.title}" and swedish.before in texts(at)
+    assert english.before not in texts(at)
+    assert at.title[0].value == "Lektioner: så skriver en språkmodell"
+    assert at.selectbox(key="lesson.sv").label == "Lektion"
+    assert at.selectbox(key="lesson.sv").options[0] == f"1. {swedish.title}"
+    assert at.button(key="quiz_01_next_token_check").label == "Kontrollera"
+    assert at.button(key="lesson_next").label == "Nästa →"
+    assert at.radio(key="quiz_01_next_token.sv").label == swedish.quiz.question
+    assert at.radio(key="quiz_01_next_token.sv").options == list(swedish.quiz.options)
+    assert at.radio(key="quiz_01_next_token.sv").value == 3  # the pick survives the switch
+    assert at.text_input(key="l01_prompt").label == widget_labels("sv", "01_next_token")("prompt")
+    assert at.text_input(key="l01_prompt").value == "The king"
+    assert at.dataframe[0].value.columns[1] == "Sannolikhet"
+    assert progress(at)[1] == "0 av 9 frågor besvarade · 0 rätt"
+
+    at.button(key="quiz_01_next_token_check").click().run()  # checked in Swedish...
+    assert [e.value for e in at.error] == [f"Inte riktigt. Rätt svar är: {swedish.quiz.options[swedish.quiz.answer]}"]
+    at.session_state["language"] = "en"
+    at.run()  # ...explained in English after switching back
+    assert english.quiz.explanation in texts(at) and swedish.quiz.explanation not in texts(at)
+    assert progress(at)[1] == "1 of 9 questions answered · 0 correct"
+
+
+def test_the_sidebar_switch_changes_the_language_of_the_app(app):
+    at = app.run()
+    assert at.markdown[0].value.startswith("A **language model**")
+    at.sidebar.radio(key="lang").set_value("sv").run()
+    assert at.markdown[0].value.startswith("En **språkmodell**")
+    at.switch_page(LESSONS_PAGE).run()
+    assert at.title[0].value == "Lektioner: så skriver en språkmodell"
+
+
+def test_a_link_opens_a_lesson_in_a_language(app):
+    app.query_params["lang"] = "sv"
+    at = app.run()
+    assert not at.exception
+    assert at.sidebar.radio(key="lang").value == "sv"
+    assert at.sidebar.markdown[0].value == "### Aktuell modell"
+    assert at.markdown[0].value.startswith("En **språkmodell**")
+    assert any(link.proto.label == "Börja kursen" for link in at.get("page_link"))
+
+    at.switch_page(LESSONS_PAGE)
+    at.query_params["lesson"] = "07_temperature"
+    at.run()
+    assert at.header[0].value == f"7. {load_lesson('sv', '07_temperature').title}"
+    at.button(key="lesson_next").click().run()
+    assert at.header[0].value == f"8. {load_lesson('sv', '08_filters').title}"
+    assert "lesson" not in at.query_params  # the link's lesson was opened once, then dropped
