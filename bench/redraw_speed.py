@@ -143,7 +143,7 @@ def bench_apptest(walk) -> None:
 
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/generate.py").run()
+    at.switch_page("app_pages/generate.py").run()
     totals, cpu = [], []
     for settings, seed, same in walk:
         at.select_slider(key=TEMPERATURE).set_value(settings.temperature)

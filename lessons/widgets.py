@@ -242,7 +242,7 @@ def watching_training(labels, checkpoint: Checkpoint | None) -> None:
                 v=checkpoint.vocab.size,
             )
         )
-    st.page_link("pages/train.py", label=labels("to_train"), icon="🏋️")
+    st.page_link("app_pages/train.py", label=labels("to_train"), icon="🏋️")
 
 
 # --- 5 · greedy decoding -------------------------------------------------------------------------------

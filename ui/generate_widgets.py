@@ -1,4 +1,4 @@
-"""Helpers that keep ``pages/generate.py`` thin: the controls and their URL values, the cached
+"""Helpers that keep ``app_pages/generate.py`` thin: the controls and their URL values, the cached
 library calls, the model picker and the HTML that marks loops and copies in generated text.
 
 Every Generate control is bound to the URL (``bind="query-params"``; the widget key is the

@@ -1,6 +1,6 @@
 """The pieces of the Train page: text source, settings, controls, live panel and results.
 
-Each function lays out widgets and calls the library; ``pages/train.py`` only puts them in order.
+Each function lays out widgets and calls the library; ``app_pages/train.py`` only puts them in order.
 The training itself runs in a :class:`rnnlab.job.TrainingJob` thread that never calls Streamlit:
 the live panel is a fragment that polls the job (``st.fragment(run_every=...)``) while it runs.
 """
@@ -724,7 +724,7 @@ def results_panel() -> None:
         "Explore in Generate", type="primary", icon=":material/casino:", key="train_explore", width="stretch"
     ):
         set_current_model(run_choice(run))
-        st.switch_page("pages/generate.py")
+        st.switch_page("app_pages/generate.py")
     right.download_button(
         "Download the model",
         data=run.trainer.checkpoint_bytes,

@@ -35,7 +35,7 @@ def app():
 
 
 def open_page(at: AppTest, page: str, *, pretrained: bool = True) -> AppTest:
-    """Run the app, then switch to ``page`` (e.g. "pages/train.py").
+    """Run the app, then switch to ``page`` (e.g. "app_pages/train.py").
 
     ``pretrained=False`` makes the session start without a current model, as when pretrained/
     holds no model (``ui.state.current_model`` then returns None).

@@ -15,7 +15,7 @@ from rnnlab.pretrained import list_pretrained
 from tests.app.conftest import open_page, plotly_specs
 from ui import generate_widgets as gw
 
-GENERATE = "pages/generate.py"
+GENERATE = "app_pages/generate.py"
 
 pytestmark = pytest.mark.skipif(not list_pretrained(), reason="pretrained/ holds no model")
 

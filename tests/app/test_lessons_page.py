@@ -1,9 +1,8 @@
 """The Lessons page through the app (AppTest, the shipped model, no mocks), and the course files.
 
-The sidebar's language radio writes the language to ``st.session_state["language"]``. After
-``switch_page`` AppTest runs the page without ``streamlit_app.py`` (Streamlit treats the ``pages/``
-folder as an old-style multipage app), so there is no sidebar there: these tests use the radio on
-the home page, and on the Lessons page set ``"language"`` as the radio's callback does.
+The sidebar's language radio writes the language to ``st.session_state["language"]``: these
+tests use the radio on the home page, and on the Lessons page set ``"language"`` as the radio's
+callback does.
 """
 
 import string
@@ -15,7 +14,7 @@ from lessons.course import LESSON_IDS, lesson_files, load_course, load_lesson, w
 from lessons.course import _json as course_json
 from ui.i18n import LABELS, LANGUAGES, parse_language
 
-LESSONS_PAGE = "pages/lessons.py"
+LESSONS_PAGE = "app_pages/lessons.py"
 MODEL_LESSONS = {"01_next_token", "04_watching_training", "05_greedy", "06_sampling", "07_temperature", "08_filters"}
 
 

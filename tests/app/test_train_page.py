@@ -10,7 +10,7 @@ from rnnlab.corpus import BINARY_MESSAGE, CP1252_WARNING, check_trainable
 from rnnlab.errors import CorpusError
 from tests.app.conftest import click_stale, open_page, plotly_specs, run_until
 
-TRAIN_PAGE = "pages/train.py"
+TRAIN_PAGE = "app_pages/train.py"
 ZEN_CHARS = len(load_builtin("zen"))
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 TEXT = "the cat sat on the mat. the dog sat on the log.\n" * 40
@@ -116,7 +116,7 @@ def test_pasted_text_too_short_shows_the_library_message_and_keeps_the_settings(
     # also after a visit to another page.
     assert at.text_area(key="train_pasted").value == "Too short to learn anything from."
     assert at.select_slider(key="train_hidden_size").value == 64
-    at.switch_page("pages/home.py").run()
+    at.switch_page("app_pages/home.py").run()
     at.switch_page(TRAIN_PAGE).run()
     assert at.radio(key="train_source").value == "paste"
     assert at.text_area(key="train_pasted").value == "Too short to learn anything from."

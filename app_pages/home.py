@@ -8,13 +8,13 @@ st.title("Char-RNN Lab")
 st.markdown(t("home.intro"))
 with st.container(border=True):
     st.markdown(t("home.lessons.text"))
-    st.page_link("pages/lessons.py", label=t("home.lessons.link"), icon="📚")
+    st.page_link("app_pages/lessons.py", label=t("home.lessons.link"), icon="📚")
 left, right = st.columns(2)
 with left:
     st.subheader(t("home.train.title"))
     st.markdown(t("home.train.text"))
-    st.page_link("pages/train.py", label=t("home.train.link"), icon="🏋️")
+    st.page_link("app_pages/train.py", label=t("home.train.link"), icon="🏋️")
 with right:
     st.subheader(t("home.generate.title"))
     st.markdown(t("home.generate.text"))
-    st.page_link("pages/generate.py", label=t("home.generate.link"), icon="🎲")
+    st.page_link("app_pages/generate.py", label=t("home.generate.link"), icon="🎲")
