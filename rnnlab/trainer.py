@@ -43,18 +43,22 @@ DIVERGENCE_FACTOR = 3.0
 
 @dataclass
 class TrainConfig:
-    """Every training setting, with defaults = the fast recipe (see bench/time_to_quality.py)."""
+    """Every training setting, with defaults = the fast recipe (see bench/time_to_quality.py).
+
+    On 2 CPU cores many small updates beat few large ones: a 192-unit LSTM on 32 x 64-token
+    windows at a peak learning rate of 8e-3 learnt most per second of the recipes we measured.
+    """
 
     level: str = "char"
     cell: str = "lstm"
-    hidden_size: int = 256
+    hidden_size: int = 192
     num_layers: int = 1
     embedding_size: int = 64
     input: str = "embedding"
     dropout: float = 0.0
-    seq_len: int = 128
-    batch_size: int = 64
-    learning_rate: float = 4e-3
+    seq_len: int = 64
+    batch_size: int = 32
+    learning_rate: float = 8e-3
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     warmup_fraction: float = 0.02
@@ -62,7 +66,7 @@ class TrainConfig:
     max_seconds: float | None = 60.0
     max_steps: int | None = None
     evaluations: int = 20
-    eval_tokens: int = 16_384
+    eval_tokens: int = 8_192
     val_fraction: float = 0.1
     max_vocab: int | None = None
     seed: int = 1337

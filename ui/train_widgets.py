@@ -39,7 +39,7 @@ HIDDEN_SIZES = _options((32, 64, 128, 256, 512), _DEFAULT.hidden_size)
 LAYERS = _options((1, 2, 3), _DEFAULT.num_layers)
 SEQ_LENS = _options((16, 32, 64, 128, 256), _DEFAULT.seq_len)
 BATCH_SIZES = _options((8, 16, 32, 64, 128), _DEFAULT.batch_size)
-LEARNING_RATES = _options((1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 1e-2, 3e-2, 1e-1), _DEFAULT.learning_rate)
+LEARNING_RATES = _options((1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 6e-3, 1e-2, 3e-2, 1e-1), _DEFAULT.learning_rate)
 
 # Setting name (a TrainConfig field) -> its default; the widget key is "train_" + name.
 SETTING_DEFAULTS = {
@@ -59,17 +59,17 @@ PRESETS = {
         "hidden_size": 128,
         "num_layers": 1,
         "seq_len": 64,
-        "batch_size": 32,
-        "learning_rate": 4e-3,
+        "batch_size": 16,
+        "learning_rate": 1e-2,
         "max_seconds": 20,
     },
     "Better (2 min)": {
         "cell": "lstm",
         "hidden_size": 256,
         "num_layers": 1,
-        "seq_len": 128,
-        "batch_size": 64,
-        "learning_rate": 4e-3,
+        "seq_len": 64,
+        "batch_size": 32,
+        "learning_rate": 6e-3,
         "max_seconds": 120,
     },
 }
