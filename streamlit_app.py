@@ -20,10 +20,10 @@ torch.set_num_threads(int(os.environ.get("RNNLAB_TORCH_THREADS", "1")))
 st.set_page_config(page_title="Char-RNN Lab", page_icon="🔤", layout="wide")
 
 pages = [
-    st.Page("app_pages/home.py", title=t("nav.home"), icon="🏠", default=True),
-    st.Page("app_pages/lessons.py", title=t("nav.lessons"), icon="📚"),
-    st.Page("app_pages/train.py", title=t("nav.train"), icon="🏋️"),
-    st.Page("app_pages/generate.py", title=t("nav.generate"), icon="🎲"),
+    st.Page("app_pages/home.py", title=t("nav.home"), icon=":material/home:", default=True),
+    st.Page("app_pages/lessons.py", title=t("nav.lessons"), icon=":material/school:"),
+    st.Page("app_pages/train.py", title=t("nav.train"), icon=":material/model_training:"),
+    st.Page("app_pages/generate.py", title=t("nav.generate"), icon=":material/casino:"),
 ]
 page = st.navigation(pages)
 render_sidebar()
