@@ -117,12 +117,13 @@ def load_pretrained(name: str) -> Checkpoint | None:
 
 
 def pretrained_choice(name: str) -> CurrentModel | None:
+    """A shipped model as the current model, labelled with its card's title."""
+    shipped = next((model for model in list_pretrained() if model.name == name), None)
     checkpoint = load_pretrained(name)
-    if checkpoint is None:
+    if shipped is None or checkpoint is None:
         return None
     training = checkpoint.metadata.get("training", {}) or {}
-    title = checkpoint.metadata.get("extra", {}).get("title") or name
-    return CurrentModel(title, checkpoint, "pretrained", training.get("val_loss"))
+    return CurrentModel(shipped.title, checkpoint, "pretrained", training.get("val_loss"))
 
 
 def run_choice(run: Run) -> CurrentModel:

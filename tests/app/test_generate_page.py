@@ -14,6 +14,7 @@ from rnnlab.distribution_chart import FINAL_NAME
 from rnnlab.pretrained import list_pretrained
 from tests.app.conftest import open_page, plotly_specs
 from ui import generate_widgets as gw
+from ui.state import DEFAULT_PRETRAINED
 
 GENERATE = "app_pages/generate.py"
 
@@ -179,7 +180,7 @@ def test_a_link_sets_every_control(app):
     assert at.toggle(key=gw.BEAM).value is True
     assert at.slider(key=gw.BEAM_WIDTH).value == 4
     assert at.slider(key=gw.STEP).value == 3
-    assert at.selectbox(key=gw.MODEL).value == list_pretrained()[0].name
+    assert at.selectbox(key=gw.MODEL).value == DEFAULT_PRETRAINED
     assert output_text(at, "Beam search (width 4)").startswith("JULIET:")
     layout = plotly_specs(at)[0]["layout"]
     names = {shape.get("name") for shape in layout["shapes"]}

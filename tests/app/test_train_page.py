@@ -8,6 +8,7 @@ import pytest
 from rnnlab.builtin_corpora import load_builtin
 from rnnlab.corpus import BINARY_MESSAGE, CP1252_WARNING, check_trainable
 from rnnlab.errors import CorpusError
+from rnnlab.trainer import TrainConfig
 from tests.app.conftest import click_stale, open_page, plotly_specs, run_until
 
 TRAIN_PAGE = "app_pages/train.py"
@@ -86,13 +87,14 @@ def test_page_loads_with_a_trainable_default_text_and_no_pretrained_model(app):
 
 def test_builtin_zen_shows_its_stats_and_proposes_a_sequence_length_that_fits(app):
     at = open_page(app, TRAIN_PAGE)
+    at.select_slider(key="train_seq_len").set_value(128)
     at.selectbox(key="train_builtin").select("zen").run()
     counts = loaded_counts(at)
     assert counts["characters"] == ZEN_CHARS
     assert counts["distinct symbols"] == len(set(load_builtin("zen")))
     assert counts["vocabulary of"] == counts["distinct symbols"] + 1  # + the unknown symbol
     assert at.code[0].value.startswith("The Zen of Python")
-    # The default sequence length (128) is too long for 857 characters: the library says why...
+    # A sequence length of 128 is too long for 857 characters: the library says why...
     assert errors(at) == [library_message(load_builtin("zen"), 128)]
     assert button(at, "train_start").disabled
     # ...and the page offers the longest one that fits.
@@ -110,7 +112,7 @@ def test_pasted_text_too_short_shows_the_library_message_and_keeps_the_settings(
     at.radio(key="train_source").set_value("paste").run()
     at.text_area(key="train_pasted").input("Too short to learn anything from.").run()
     assert not at.exception
-    assert errors(at) == [library_message("Too short to learn anything from.", 128)]
+    assert errors(at) == [library_message("Too short to learn anything from.", TrainConfig().seq_len)]
     assert button(at, "train_start").disabled
     # Nothing the learner did is lost: the text and the settings are still there,
     # also after a visit to another page.

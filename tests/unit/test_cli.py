@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -16,8 +17,9 @@ TINY = ["--hidden", "32", "--embedding", "8", "--seq-len", "16", "--batch", "8",
 
 
 def rnnlab(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, OMP_NUM_THREADS="1")  # tiny models: one thread, no contention
     return subprocess.run(
-        [sys.executable, "-m", "rnnlab", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "rnnlab", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
 
 
