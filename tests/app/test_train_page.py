@@ -177,7 +177,7 @@ def test_a_short_run_from_start_to_generate(app):
     tiny_settings(at, seconds=2)
     button(at, "train_start").click().run()
     assert not at.exception and not errors(at)
-    run_until(at, is_done)
+    run_until(at, lambda at: is_done(at) and badge(at) == "finished")
     assert not at.exception
     assert badge(at) == "finished"
     assert at.progress[0].text.startswith("finished ·")
@@ -260,7 +260,7 @@ def test_step_pause_resume_stop_and_a_double_clicked_start(app):
     assert at.progress[0].text == paused_at
 
     button(at, "train_stop").click().run()
-    run_until(at, is_done)
+    run_until(at, lambda at: is_done(at) and badge(at) == "stopped")
     assert badge(at) == "stopped"
     assert any("keeps what it learned" in info.value for info in at.info)
     assert all("#2" not in markdown.value for markdown in at.markdown)
@@ -268,7 +268,7 @@ def test_step_pause_resume_stop_and_a_double_clicked_start(app):
     # A second run is kept beside the first, and the chart can overlay both.
     button(at, "train_start").click().run()
     button(at, "train_stop").click().run()
-    run_until(at, is_done)
+    run_until(at, lambda at: is_done(at) and badge(at) == "stopped")
     at.multiselect(key="train_chart_overlay").select(1).run()
     (spec,) = plotly_specs(at)
     names = [trace["name"] for trace in spec["data"]]
