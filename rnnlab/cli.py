@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     budget.add_argument("--seconds", type=float, default=None, help="time budget (default 60)")
     budget.add_argument("--steps", type=int, default=None, help="step budget")
     train.add_argument("--seed", type=int, default=None)
+    train.add_argument(
+        "--threads", type=int, default=None, help="torch threads (default: all cores; use 1 on a busy machine)"
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
     generate = commands.add_parser("generate", help="continue a prompt with a trained model")
@@ -124,6 +127,10 @@ def command_train(args: argparse.Namespace) -> int:
     from rnnlab.progress import ProgressBar
     from rnnlab.trainer import Trainer
 
+    if args.threads is not None:
+        import torch
+
+        torch.set_num_threads(max(1, args.threads))
     text, corpus_name = load_training_text(args.file)
     trainer = Trainer(text, train_config_from_args(args), corpus_name=corpus_name)
     model = trainer.model
