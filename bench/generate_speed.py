@@ -5,7 +5,7 @@
 A redraw is the server side of one slider move: the next-token bars, a greedy continuation and a
 sampled one. As on the page, the greedy one gets only the repetition penalty (temperature and the
 cuts never change the most probable token). "old" is the previous way, reimplemented minimally
-here: ``model.step`` (``nn.LSTM`` on one token) per token, torch processors, ``torch.multinomial``
+here: ``model.step`` (``nn.LSTM`` on one token) per token, the processors, ``torch.multinomial``
 (no step records, so it is a lower bound). "generate" is :func:`rnnlab.generation.generate` with
 its records, given the model (a stepper is built per call, included in the time) or a prebuilt
 :class:`Stepper` (as the page does). Rows alternate within each repeat so that background load
@@ -57,14 +57,15 @@ def load(path: Path):
 
 
 def old_generate(model, ids, length, settings, *, greedy, generator=None) -> list[int]:
-    """The previous loop: one ``model.step`` per token, torch processors and choice."""
+    """The previous loop: one ``model.step`` per token, the processors, a torch choice."""
     chosen: list[int] = []
     with torch.inference_mode():
         logits, state = model.warm_up(ids)
         for position in range(length):
+            scores = logits.numpy()  # the processors work on numpy arrays
             for processor in settings.processors(chosen[-settings.repetition_window :]):
-                logits = processor(logits)
-            probs = torch.softmax(logits, dim=-1)
+                scores = processor(scores)
+            probs = torch.softmax(torch.from_numpy(scores), dim=-1)
             token = int(torch.argmax(probs)) if greedy else int(torch.multinomial(probs, 1, generator=generator))
             chosen.append(token)
             if position + 1 < length:

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import plotly.graph_objects as go
-import torch
 
-from rnnlab.sampling import NextTokenDistribution, SamplingSettings, choose_token
+from rnnlab.sampling import NextTokenDistribution, SamplingSettings, choose_token, most_probable_first
 
 # Colours: the app's primary orange for what the settings produce, a pale version of it for the
 # model's own probabilities, greys for removed tokens.
@@ -71,7 +71,7 @@ def _removed_by(dist: NextTokenDistribution) -> dict[int, str]:
     """Token id -> name of the processor that removed it."""
     removed: dict[int, str] = {}
     for before, stage in zip(dist.stages, dist.stages[1:], strict=False):
-        gone = (before.kept & ~stage.kept).nonzero().flatten().tolist()
+        gone = np.flatnonzero(before.kept & ~stage.kept).tolist()
         for token_id in gone:
             removed.setdefault(token_id, stage.name)
     return removed
@@ -286,11 +286,11 @@ def distribution_figure(
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
-def _min_p_ratio(probs_before: torch.Tensor, kept: torch.Tensor) -> float | None:
+def _min_p_ratio(probs_before: np.ndarray, kept: np.ndarray) -> float | None:
     """Without the settings, the smallest surviving probability over the largest: a lower bound of
     the min-p the cut used (every survivor is at least min_p × the largest)."""
     surviving = probs_before[kept]
-    if surviving.numel() == 0:
+    if surviving.size == 0:
         return None
     return float(surviving.min() / probs_before.max())
 
@@ -298,7 +298,8 @@ def _min_p_ratio(probs_before: torch.Tensor, kept: torch.Tensor) -> float | None
 def _add_uniform_strip(dist: NextTokenDistribution, u: float, data: list[dict], layout: dict) -> None:
     """A strip under the bars: the surviving tokens end to end (most probable first), and ``u``."""
     probs = dist.stages[-1].probs
-    sorted_probs, order = torch.sort(probs.double(), descending=True, stable=True)
+    order = most_probable_first(probs)
+    sorted_probs = probs[order]
     count = int((sorted_probs > 0).sum())
     widths = sorted_probs[:count].tolist()
     ids = order[:count].tolist()

@@ -23,11 +23,17 @@ of the forced token.
 :func:`beam_search` keeps the ``width`` most probable continuations (sum of log-probabilities
 from the model itself, no processors) and returns the best one.
 
+The steps are :mod:`rnnlab.sampling`'s own, so the text always agrees with the bars: the
+processors of ``settings.processors()``, built once, except the repetition penalty, which looks
+at the text so far and runs as :func:`~rnnlab.sampling.penalise_repeats` on the window of the
+last ``repetition_window`` ids; then :func:`~rnnlab.sampling.probabilities` and
+:func:`~rnnlab.sampling.choose_token`.
+
 Speed (``bench/generate_speed.py``): per step only the stepper, the active processors and the
-choice run, all in numpy (a torch call costs several times a numpy one at this size; the
-processors are numpy twins of :mod:`rnnlab.sampling`'s, tested equal). The random numbers are
-drawn once, and the step records are built afterwards from stacked arrays in a few batched
-operations. One 300-token continuation of the default model takes about 20-30 ms on 2 CPU cores.
+choice run, all in numpy (a torch call costs several times a numpy one at this size). The random
+numbers are drawn once, and the step records are built afterwards from stacked arrays in a few
+batched operations. One 300-token continuation of the default model takes about 20-30 ms on 2
+CPU cores.
 """
 
 from __future__ import annotations
@@ -43,13 +49,15 @@ import torch
 
 from rnnlab.errors import SettingsError
 from rnnlab.sampling import (
-    GREEDY_TEMPERATURE,
-    PROBABILITY_TOLERANCE,
     NextTokenDistribution,
     SamplingSettings,
+    choose_token,
     distribution_after_ids,
     distribution_from_logits,
     encode_prompt,
+    most_probable_first,
+    penalise_repeats,
+    probabilities,
 )
 from rnnlab.stepper import Stepper
 from rnnlab.vocab import Vocabulary, join_tokens, tokenize
@@ -118,77 +126,12 @@ def _stepper(model: torch.nn.Module | Stepper) -> Stepper:
     return model if isinstance(model, Stepper) else Stepper.from_model(model)
 
 
-def _probs(logits: np.ndarray) -> np.ndarray:
-    """Probabilities (float64) of one row of logits; ``-inf`` becomes 0.
-
-    numpy, not ``torch.softmax`` as in :mod:`rnnlab.sampling`: inside the step loop a torch call
-    costs several times more. The two agree to about 1e-16, far inside the 1e-6 tolerance that
-    top-p and min-p allow at their thresholds.
-    """
-    probs = logits.astype(np.float64)
-    probs -= probs[probs.argmax()]
-    np.exp(probs, out=probs)
-    probs /= probs.sum()
-    return probs
-
-
-def _process(logits: np.ndarray, settings: SamplingSettings, history: Sequence[int]) -> np.ndarray:
-    """``settings.processors(history)`` applied to one row of logits, in numpy.
-
-    The same logits as the torch processors of :mod:`rnnlab.sampling` (the tests compare them
-    bit for bit), at a few microseconds per processor instead of tens: generation runs them at
-    every step. Works on one copy; the input array is never modified.
-    """
-    out = logits.copy()
-    penalty = settings.repetition_penalty
-    if penalty != 1.0 and history:
-        seen = np.fromiter(history, dtype=np.int64, count=len(history))
-        scores = out[seen]
-        out[seen] = np.where(scores > 0, scores / penalty, scores * penalty)
-    t = settings.temperature
-    if t != 1.0:
-        if t < GREEDY_TEMPERATURE:  # only the first maximum survives
-            best = int(out.argmax())
-            kept = out[best]
-            out.fill(-np.inf)
-            out[best] = kept
-        else:
-            out /= t
-    if 0 < settings.top_k < len(out):
-        out[(-out).argsort(kind="stable")[settings.top_k :]] = -np.inf  # ties keep the lower id
-    if settings.top_p < 1.0:
-        probs = _probs(out)
-        order = (-probs).argsort(kind="stable")
-        cumulative = probs[order].cumsum()
-        # the most probable token, then each one while the tokens before it are short of p
-        kept = 1 + int(cumulative[:-1].searchsorted(settings.top_p - PROBABILITY_TOLERANCE, side="left"))
-        out[order[kept:]] = -np.inf
-    if settings.min_p > 0.0:
-        probs = _probs(out)
-        out[probs < settings.min_p * probs[probs.argmax()] * (1 - PROBABILITY_TOLERANCE)] = -np.inf
-    return out
-
-
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
     """Log-probabilities (float64) of each row (the last axis) of logits."""
     shifted = logits.astype(np.float64)
     shifted -= shifted.max(axis=-1, keepdims=True)
     shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return shifted
-
-
-def _inverse_cdf(probs: np.ndarray, uniform: float) -> int:
-    """:func:`rnnlab.sampling.choose_token` with ``uniform``, in numpy (a few microseconds).
-
-    Tokens from most to least probable (ties by id); the first whose cumulative probability
-    exceeds ``uniform``; tokens of probability 0 are never picked.
-    """
-    order = (-probs).argsort(kind="stable")
-    sorted_probs = probs[order]
-    rank = int(sorted_probs.cumsum().searchsorted(uniform, side="right"))
-    if rank == len(probs) or sorted_probs[rank] == 0:  # rounding left the total just below uniform
-        rank = int(np.count_nonzero(probs)) - 1  # the least probable token that can be chosen
-    return int(order[rank])
 
 
 def _check_uniforms(uniforms: Sequence[float], length: int) -> list[float]:
@@ -203,12 +146,6 @@ def _check_uniforms(uniforms: Sequence[float], length: int) -> list[float]:
     return numbers
 
 
-def _softmax_rows(logits: np.ndarray) -> np.ndarray:
-    """Probabilities (float64) of each row of a (steps, V) logit table (one torch call: for a
-    whole table, torch's vectorised exp beats numpy's)."""
-    return torch.softmax(torch.from_numpy(logits).double(), dim=-1).numpy()
-
-
 def _step_records(
     tokens: Sequence[str],
     chosen: list[int],
@@ -220,14 +157,18 @@ def _step_records(
     """Build all records at once from (steps, V) logit tables (a few batched operations)."""
     if not chosen:
         return []
-    original_probs = _softmax_rows(original_logits)
-    final_probs = original_probs if final_logits is original_logits else _softmax_rows(final_logits)
+    original_probs = probabilities(original_logits)
+    final_probs = original_probs if final_logits is original_logits else probabilities(final_logits)
     rows, ids = np.arange(len(chosen)), np.asarray(chosen)
     probability = final_probs[rows, ids].tolist()
     original = original_probs[rows, ids].tolist()
-    top_ids = np.argsort(-final_probs, axis=1, kind="stable")[:, :ALTERNATIVES]  # ties by id
+    top_ids = most_probable_first(final_probs)[:, :ALTERNATIVES]
     top_probs = np.take_along_axis(final_probs, top_ids, axis=1).tolist()
-    top_tokens = [[tokens[j] for j in row] for row in top_ids.tolist()]
+    alternatives = [
+        tuple(zip(map(tokens.__getitem__, row), p, strict=True))
+        for row, p in zip(top_ids.tolist(), top_probs, strict=True)
+    ]
+    draws = [None] * len(chosen) if uniforms is None else uniforms
     return [
         StepRecord(
             position=i,
@@ -235,8 +176,8 @@ def _step_records(
             token_id=token_id,
             probability=probability[i],
             original_probability=original[i],
-            alternatives=tuple(zip(top_tokens[i], top_probs[i], strict=True)),
-            uniform=None if uniforms is None else float(uniforms[i]),
+            alternatives=alternatives[i],
+            uniform=draws[i],
             forced=i in forced,
         )
         for i, token_id in enumerate(chosen)
@@ -288,18 +229,27 @@ def generate(
         draws = torch.rand(length, generator=generator, dtype=torch.float64).tolist()
 
     history = deque(ids, maxlen=settings.repetition_window)
-    processed = bool(settings.processors())
+    processors = settings.processors()
+    # The repetition penalty (first in PROCESSOR_ORDER, when on) looks at the text so far: it runs
+    # at each step on ``history``, the last ``repetition_window`` ids. The others are built once.
+    penalised = settings.repetition_penalty != 1.0
+    after_penalty = processors[1:] if penalised else processors
     raw_logits: list[np.ndarray] = []
     final_logits: list[np.ndarray] = []
     chosen: list[int] = []
     logits, state = stepper.warm_up(ids)
     for position in range(length):
         raw_logits.append(logits)
-        if processed:
-            logits = _process(logits, settings, history)
+        if processors:
+            if penalised:
+                logits = penalise_repeats(logits, history, settings.repetition_penalty)
+            for processor in after_penalty:
+                logits = processor(logits)
             final_logits.append(logits)
-        # greedy: the first maximum (like torch.argmax); else the inverse CDF of this step's draw
-        token_id = int(logits.argmax()) if draws is None else _inverse_cdf(_probs(logits), draws[position])
+        if draws is None:  # the softmax keeps the order: the first maximum of the logits
+            token_id = choose_token(logits, greedy=True)
+        else:
+            token_id = choose_token(probabilities(logits), greedy=False, uniform=draws[position])
         token_id = forced.get(position, token_id)
         chosen.append(token_id)
         history.append(token_id)
@@ -308,8 +258,9 @@ def generate(
     steps = []
     if chosen:
         original = np.stack(raw_logits)
-        final = np.stack(final_logits) if processed else original
-        steps = _step_records(vocab.tokens, chosen, original, final, uniforms, forced)
+        final = np.stack(final_logits) if processors else original
+        same_draw = None if uniforms is None else draws  # checked floats, one per step
+        steps = _step_records(vocab.tokens, chosen, original, final, same_draw, forced)
     return Generation(
         prompt=prompt,
         text=vocab.decode(chosen),
@@ -380,6 +331,6 @@ def distribution_at(
     ids = encode_prompt(vocab, prompt) + generation.token_ids[:position]
     if isinstance(model, Stepper):
         logits, _ = model.warm_up(ids)
-        return distribution_from_logits(torch.from_numpy(logits), vocab.tokens, settings, previous_ids=ids)
+        return distribution_from_logits(logits, vocab.tokens, settings, previous_ids=ids)
     # A model's own forward pass: for a long history it beats the stepper's token-by-token warm-up.
     return distribution_after_ids(model, vocab, ids, settings)

@@ -4,19 +4,26 @@ The order is fixed (:data:`PROCESSOR_ORDER`)::
 
     repetition penalty -> temperature -> top-k -> top-p -> min-p -> choose
 
-Every processor is a callable ``logits (V,) -> logits (V,)``: it returns a new tensor (the input
-is never changed) and marks each removed token with ``-inf``, so its probability after the
-softmax is exactly 0. A processor that is switched off is left out of the list, so the UI shows
-one stage per active setting (:func:`apply_processors`).
+Every processor is a callable ``logits (V,) -> logits (V,)`` on a numpy float array: it returns a
+new array (the input is never changed) and marks each removed token with ``-inf``, so its
+probability is exactly 0. A processor that is switched off is left out of the list, so the UI
+shows one stage per active setting (:func:`apply_processors`).
+
+One implementation serves the bars and the generation loop (:mod:`rnnlab.generation`): the same
+processors (the penalty's work is :func:`penalise_repeats`, which generation calls on its window
+of the text so far), the same :func:`probabilities` and the same :func:`choose_token`. They are
+numpy because generation runs them at every step, and at this size (a few dozen to a few
+thousand tokens) a numpy operation costs about a microsecond where a torch call costs several.
+torch stays where the model is: :func:`distribution_after_ids` converts the model's logits once.
 
 The choice (:func:`choose_token`) is one of:
 
 * greedy: the most probable token (the first one, by id, if several tie);
-* a draw with ``torch.multinomial`` and a seeded ``torch.Generator``;
 * "same random draw": one fixed number ``u`` in [0, 1) through the inverse CDF, with the tokens
   ordered from most to least probable (ties by id). ``u = 0`` picks the most probable token,
   ``u`` near 1 the least probable surviving one, so when temperature or top-k reshape the bars
-  the same ``u`` visibly lands on a different token.
+  the same ``u`` visibly lands on a different token;
+* a random draw: the same inverse CDF, with ``u`` drawn from a seeded ``torch.Generator``.
 
 Conventions, chosen so every result is exact and reproducible:
 
@@ -26,7 +33,7 @@ Conventions, chosen so every result is exact and reproducible:
 * Thresholds on probabilities (top-p "reaches p", min-p ">= p * max") allow
   :data:`PROBABILITY_TOLERANCE` of rounding, so that hand-computed cases such as
   0.5 + 0.3 reaching 0.8 come out as a person expects.
-* Probabilities shown to learners are computed in float64.
+* Probabilities are computed in float64 (:func:`probabilities`).
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import ClassVar, NamedTuple
 
+import numpy as np
 import torch
 
 from rnnlab.errors import SettingsError
@@ -53,15 +61,37 @@ PROBABILITY_TOLERANCE = 1e-6
 # Used when the prompt has no tokens (an empty box): the model starts as after a line break.
 FALLBACK_PROMPT = "\n"
 
-_NEG_INF = float("-inf")
-
 
 def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _float_array(values) -> np.ndarray:
+    """``values`` (a numpy array, a CPU tensor, a list) as a numpy float array, copied only if needed."""
+    array = np.asarray(values)
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
+
+
+def probabilities(logits: np.ndarray) -> np.ndarray:
+    """Softmax in float64 over the last axis (one row of logits or a table of rows); ``-inf`` -> 0.
+
+    A new array; the logits are never changed.
+    """
+    probs = logits.astype(np.float64)
+    # One row: its max as a scalar, which is cheaper (generation calls this at every step).
+    probs -= probs[probs.argmax()] if probs.ndim == 1 else probs.max(axis=-1, keepdims=True)
+    np.exp(probs, out=probs)
+    probs /= probs.sum(axis=-1, keepdims=True)
+    return probs
+
+
+def most_probable_first(probs: np.ndarray) -> np.ndarray:
+    """Token ids from most to least probable, equal ones in id order (each row of a table)."""
+    return (-probs).argsort(kind="stable")
 
 
 # --- the processors -------------------------------------------------------------------------------
@@ -73,6 +103,7 @@ class RepetitionPenalty:
 
     A positive logit is divided by ``penalty`` and a negative one multiplied by it, so with
     ``penalty > 1`` a repeated token always becomes less likely (and with ``penalty < 1`` more).
+    A token seen several times is penalised once.
     """
 
     penalty: float
@@ -84,14 +115,20 @@ class RepetitionPenalty:
             raise SettingsError(f"The repetition penalty must be a number above 0, not {self.penalty!r}.")
         object.__setattr__(self, "previous_ids", tuple(int(i) for i in self.previous_ids))
 
-    def __call__(self, logits: torch.Tensor) -> torch.Tensor:
-        out = logits.clone()
-        if not self.previous_ids:
-            return out
-        seen = torch.tensor(sorted(set(self.previous_ids)), dtype=torch.long, device=logits.device)
+    def __call__(self, logits: np.ndarray) -> np.ndarray:
+        return penalise_repeats(logits, self.previous_ids, self.penalty)
+
+
+def penalise_repeats(logits: np.ndarray, previous_ids: Sequence[int], penalty: float) -> np.ndarray:
+    """What :class:`RepetitionPenalty` does, as a function of the ids: generation calls it at every
+    step with its window of the text so far, instead of building a processor for each token."""
+    out = logits.copy()
+    if previous_ids:
+        # A repeated id is set twice to the same value: both read the scores before the change.
+        seen = np.fromiter(previous_ids, dtype=np.intp, count=len(previous_ids))
         scores = out[seen]
-        out[seen] = torch.where(scores > 0, scores / self.penalty, scores * self.penalty)
-        return out
+        out[seen] = np.where(scores > 0, scores / penalty, scores * penalty)
+    return out
 
 
 @dataclass(frozen=True)
@@ -110,10 +147,10 @@ class Temperature:
         if not _number(self.t) or self.t < 0:
             raise SettingsError(f"The temperature must be a number of at least 0, not {self.t!r}.")
 
-    def __call__(self, logits: torch.Tensor) -> torch.Tensor:
+    def __call__(self, logits: np.ndarray) -> np.ndarray:
         if self.t < GREEDY_TEMPERATURE:
-            best = int(torch.argmax(logits))  # torch.argmax returns the first of tied maxima
-            out = torch.full_like(logits, _NEG_INF)
+            best = int(logits.argmax())  # numpy's argmax returns the first of tied maxima
+            out = np.full_like(logits, -np.inf)
             out[best] = logits[best]
             return out
         return logits / self.t
@@ -130,13 +167,11 @@ class TopK:
         if not _whole(self.k) or self.k < 1:
             raise SettingsError(f"Top-k must be a whole number of at least 1, not {self.k!r}.")
 
-    def __call__(self, logits: torch.Tensor) -> torch.Tensor:
-        if self.k >= logits.numel():
-            return logits.clone()
-        order = torch.sort(logits, descending=True, stable=True).indices
-        keep = torch.zeros_like(logits, dtype=torch.bool)
-        keep[order[: self.k]] = True
-        return logits.masked_fill(~keep, _NEG_INF)
+    def __call__(self, logits: np.ndarray) -> np.ndarray:
+        out = logits.copy()
+        if self.k < len(out):
+            out[most_probable_first(logits)[self.k :]] = -np.inf
+        return out
 
 
 @dataclass(frozen=True)
@@ -154,17 +189,16 @@ class TopP:
         if not _number(self.p) or not 0 < self.p <= 1:
             raise SettingsError(f"Top-p must be above 0 and at most 1, not {self.p!r}.")
 
-    def __call__(self, logits: torch.Tensor) -> torch.Tensor:
-        if self.p >= 1:
-            return logits.clone()
-        probs = torch.softmax(logits.double(), dim=-1)
-        sorted_probs, order = torch.sort(probs, descending=True, stable=True)
-        # Probability of all tokens ranked before each token: keep it while that is still short of p.
-        before = torch.cat([sorted_probs.new_zeros(1), torch.cumsum(sorted_probs, dim=0)[:-1]])
-        keep_sorted = before < self.p - PROBABILITY_TOLERANCE
-        keep_sorted[0] = True
-        keep = torch.zeros_like(keep_sorted).scatter(0, order, keep_sorted)
-        return logits.masked_fill(~keep, _NEG_INF)
+    def __call__(self, logits: np.ndarray) -> np.ndarray:
+        out = logits.copy()
+        if self.p < 1:
+            probs = probabilities(logits)
+            order = most_probable_first(probs)
+            # The most probable token, then each next one while the tokens before it are short of p.
+            before = probs[order].cumsum()[:-1]
+            kept = 1 + int(before.searchsorted(self.p - PROBABILITY_TOLERANCE, side="left"))
+            out[order[kept:]] = -np.inf
+        return out
 
 
 @dataclass(frozen=True)
@@ -178,10 +212,11 @@ class MinP:
         if not _number(self.p) or not 0 <= self.p <= 1:
             raise SettingsError(f"Min-p must be from 0 to 1, not {self.p!r}.")
 
-    def __call__(self, logits: torch.Tensor) -> torch.Tensor:
-        probs = torch.softmax(logits.double(), dim=-1)
-        threshold = self.p * probs.max() * (1 - PROBABILITY_TOLERANCE)
-        return logits.masked_fill(probs < threshold, _NEG_INF)
+    def __call__(self, logits: np.ndarray) -> np.ndarray:
+        probs = probabilities(logits)
+        out = logits.copy()
+        out[probs < self.p * probs.max() * (1 - PROBABILITY_TOLERANCE)] = -np.inf
+        return out
 
 
 Processor = RepetitionPenalty | Temperature | TopK | TopP | MinP
@@ -244,63 +279,67 @@ class SamplingSettings:
 
 @dataclass(frozen=True)
 class Stage:
-    """The distribution after one processor: its logits, probabilities (float64) and surviving tokens."""
+    """The distribution after one processor: its logits, probabilities (float64) and surviving
+    tokens, each a numpy array of shape (V,)."""
 
     name: str
-    logits: torch.Tensor
-    probs: torch.Tensor
-    kept: torch.Tensor  # bool, True where the token can still be chosen
+    logits: np.ndarray
+    probs: np.ndarray
+    kept: np.ndarray  # bool, True where the token can still be chosen
 
     @classmethod
-    def of(cls, name: str, logits: torch.Tensor) -> Stage:
-        return cls(name, logits, torch.softmax(logits.double(), dim=-1), logits > _NEG_INF)
+    def of(cls, name: str, logits: np.ndarray) -> Stage:
+        return cls(name, logits, probabilities(logits), logits > -np.inf)
 
 
-def apply_processors(logits: torch.Tensor, processors: Sequence[Processor]) -> list[Stage]:
-    """Run the processors in turn. ``stages[0]`` is the model's own distribution (named "model"),
-    then one stage per processor; the last stage is what the choice uses."""
-    stages = [Stage.of("model", logits)]
+def apply_processors(logits, processors: Sequence[Processor]) -> list[Stage]:
+    """Run the processors in turn on ``logits`` (V,), a numpy array or a CPU tensor.
+
+    ``stages[0]`` is the model's own distribution (named "model"), then one stage per processor;
+    the last stage is what the choice uses.
+    """
+    stages = [Stage.of("model", _float_array(logits))]
     for processor in processors:
         stages.append(Stage.of(processor.name, processor(stages[-1].logits)))
     return stages
 
 
 def choose_token(
-    probs: torch.Tensor,
+    probs,
     *,
     greedy: bool,
     generator: torch.Generator | None = None,
     uniform: float | None = None,
 ) -> int:
-    """Pick one token id from a 1-D probability vector.
+    """Pick one token id from a 1-D probability vector (a numpy array, a CPU tensor, a list).
 
     * ``greedy``: the most probable token, the lowest id among ties (``generator`` and ``uniform``
-      are ignored);
+      are ignored). Logits give the same token, since the softmax keeps their order;
     * ``uniform`` in [0, 1): inverse CDF with tokens ordered from most to least probable (ties by
       id): the first token whose cumulative probability exceeds ``uniform``. Tokens of probability
       0 are never picked;
-    * otherwise a ``torch.multinomial`` draw with ``generator`` (the global RNG if None).
+    * otherwise the same inverse CDF with a number drawn from ``generator`` (the global torch
+      RNG if None), which is a draw from ``probs``.
     """
     if greedy:
-        return int(torch.argmax(probs))
-    if uniform is not None:
-        if not _number(uniform) or not 0 <= uniform < 1:
-            raise SettingsError(f"A random draw must be at least 0 and below 1, not {uniform!r}.")
-        sorted_probs, order = torch.sort(probs.double(), descending=True, stable=True)
-        cumulative = torch.cumsum(sorted_probs, dim=0)
-        u = torch.tensor([float(uniform)], dtype=torch.float64, device=cumulative.device)
-        rank = int(torch.searchsorted(cumulative, u, right=True))
-        # If rounding leaves the total just below u, take the least probable surviving token.
-        rank = min(rank, int((sorted_probs > 0).sum()) - 1)
-        return int(order[rank])
-    return int(torch.multinomial(probs, 1, generator=generator))
+        return int(np.asarray(probs).argmax())  # the first of tied maxima
+    if uniform is None:
+        uniform = float(torch.rand((), generator=generator, dtype=torch.float64))
+    elif not _number(uniform) or not 0 <= uniform < 1:
+        raise SettingsError(f"A random draw must be at least 0 and below 1, not {uniform!r}.")
+    probs = np.asarray(probs, dtype=np.float64)
+    order = most_probable_first(probs)
+    rank = int(probs[order].cumsum().searchsorted(uniform, side="right"))
+    if rank == len(order):  # rounding left the total just below u: the least probable surviving token
+        rank = np.count_nonzero(probs) - 1
+    return int(order[rank])
 
 
 def entropy_bits(probs) -> float:
     """Shannon entropy in bits, with 0 * log 0 = 0."""
-    p = torch.as_tensor(probs, dtype=torch.float64)
+    p = np.asarray(probs, dtype=np.float64)
     p = p[p > 0]
-    return max(0.0, float(-(p * torch.log2(p)).sum()))  # a certain choice is 0 bits, not -0
+    return max(0.0, float(-(p * np.log2(p)).sum()))  # a certain choice is 0 bits, not -0
 
 
 def effective_choices(probs) -> float:
@@ -354,12 +393,13 @@ class NextTokenDistribution:
 
 
 def distribution_from_logits(
-    logits: torch.Tensor,
+    logits,
     tokens: Sequence[str],
     settings: SamplingSettings,
     previous_ids: Sequence[int] = (),
 ) -> NextTokenDistribution:
-    """The distribution for given model logits (V,); ``previous_ids`` feed the repetition penalty."""
+    """The distribution for given model logits (V,), a numpy array or a CPU tensor;
+    ``previous_ids`` feed the repetition penalty."""
     stages = apply_processors(logits, settings.processors(previous_ids))
     original, final = stages[0].probs, stages[-1].probs
     return NextTokenDistribution(
@@ -414,4 +454,4 @@ def distribution_after_ids(
     ids = list(ids)
     with eval_mode(model), torch.no_grad():
         logits, _ = model.warm_up(ids)
-        return distribution_from_logits(logits, vocab.tokens, settings, previous_ids=ids)
+    return distribution_from_logits(logits.numpy(), vocab.tokens, settings, previous_ids=ids)

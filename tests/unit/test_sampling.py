@@ -1,7 +1,9 @@
 """Logits processors, the choice of a token and the next-token distribution, on hand-computed cases."""
 
 import math
+from collections import deque
 
+import numpy as np
 import pytest
 import torch
 
@@ -19,7 +21,10 @@ from rnnlab.sampling import (
     effective_choices,
     encode_prompt,
     entropy_bits,
+    most_probable_first,
     next_token_distribution,
+    penalise_repeats,
+    probabilities,
 )
 from rnnlab.vocab import UNKNOWN, Vocabulary
 
@@ -28,16 +33,45 @@ PROBS = [0.5, 0.3, 0.15, 0.05]
 
 
 @pytest.fixture
-def logits() -> torch.Tensor:
-    return torch.log(torch.tensor(PROBS, dtype=torch.float64))
+def logits() -> np.ndarray:
+    return np.log(np.array(PROBS))
 
 
-def kept_ids(logits: torch.Tensor) -> list[int]:
-    return torch.nonzero(logits > -INF).flatten().tolist()
+def kept_ids(logits: np.ndarray) -> list[int]:
+    return np.flatnonzero(logits > -INF).tolist()
 
 
-def probs_of(logits: torch.Tensor) -> list[float]:
-    return torch.softmax(logits.double(), dim=-1).tolist()
+def probs_of(logits: np.ndarray) -> list[float]:
+    return probabilities(logits).tolist()
+
+
+# --- probabilities and ranking ----------------------------------------------------------------------
+
+
+def test_probabilities_are_a_float64_softmax_with_removed_tokens_at_zero():
+    logits = np.array([np.log(0.5), np.log(0.3), np.log(0.2), -INF], dtype=np.float32)
+    before = logits.copy()
+    probs = probabilities(logits)
+    assert probs.dtype == np.float64
+    assert probs.tolist() == pytest.approx([0.5, 0.3, 0.2, 0.0], abs=1e-7)
+    assert probs[3] == 0.0
+    np.testing.assert_array_equal(logits, before)  # the input is left alone
+
+
+def test_probabilities_of_huge_logits_do_not_overflow():
+    assert probabilities(np.array([1000.0, 1000.0, -1000.0])).tolist() == [0.5, 0.5, 0.0]
+
+
+def test_probabilities_of_a_table_are_per_row():
+    table = np.log(np.array([PROBS, [0.25] * 4]))
+    np.testing.assert_allclose(probabilities(table), [PROBS, [0.25] * 4], atol=1e-15)
+    np.testing.assert_array_equal(probabilities(table)[0], probabilities(table[0]))
+
+
+def test_most_probable_first_orders_ties_by_id():
+    assert most_probable_first(np.array([0.1, 0.3, 0.3, 0.0, 0.3])).tolist() == [1, 2, 4, 0, 3]
+    table = np.array([[0.2, 0.5, 0.3], [0.4, 0.2, 0.4]])
+    assert most_probable_first(table).tolist() == [[1, 2, 0], [0, 2, 1]]
 
 
 # --- processors -----------------------------------------------------------------------------------
@@ -51,13 +85,13 @@ def test_top_k_keeps_exactly_k_and_renormalises(logits):
 
 
 def test_top_k_ties_at_the_cut_go_to_the_lower_ids():
-    assert kept_ids(TopK(2)(torch.tensor([1.0, 2.0, 2.0, 2.0, 0.0]))) == [1, 2]
-    assert kept_ids(TopK(3)(torch.zeros(4))) == [0, 1, 2]
+    assert kept_ids(TopK(2)(np.array([1.0, 2.0, 2.0, 2.0, 0.0]))) == [1, 2]
+    assert kept_ids(TopK(3)(np.zeros(4))) == [0, 1, 2]
 
 
 def test_top_k_at_least_vocabulary_size_keeps_all(logits):
-    assert torch.equal(TopK(4)(logits), logits)
-    assert torch.equal(TopK(100)(logits), logits)
+    np.testing.assert_array_equal(TopK(4)(logits), logits)
+    np.testing.assert_array_equal(TopK(100)(logits), logits)
 
 
 @pytest.mark.parametrize(
@@ -69,14 +103,14 @@ def test_top_p_keeps_the_smallest_set_reaching_p(logits, p, expected):
 
 
 def test_top_p_on_float32_logits_still_reaches_p_exactly():
-    logits = torch.log(torch.tensor(PROBS, dtype=torch.float32))
+    logits = np.log(np.array(PROBS, dtype=np.float32))
     assert kept_ids(TopP(0.8)(logits)) == [0, 1]
     assert kept_ids(TopP(0.95)(logits)) == [0, 1, 2]
 
 
 def test_top_p_ties_are_taken_by_id():
-    assert kept_ids(TopP(0.5)(torch.zeros(4))) == [0, 1]
-    assert kept_ids(TopP(0.3)(torch.tensor([0.0, 1.0, 1.0, 0.0]))) == [1]
+    assert kept_ids(TopP(0.5)(np.zeros(4))) == [0, 1]
+    assert kept_ids(TopP(0.3)(np.array([0.0, 1.0, 1.0, 0.0]))) == [1]
 
 
 def test_min_p_keeps_tokens_at_least_p_times_the_best(logits):
@@ -88,7 +122,7 @@ def test_min_p_keeps_tokens_at_least_p_times_the_best(logits):
 
 
 def test_min_p_keeps_a_token_exactly_at_the_threshold():
-    logits = torch.log(torch.tensor([0.5, 0.25, 0.25], dtype=torch.float32))
+    logits = np.log(np.array([0.5, 0.25, 0.25], dtype=np.float32))
     assert kept_ids(MinP(0.5)(logits)) == [0, 1, 2]
 
 
@@ -97,19 +131,23 @@ def test_temperature_half_equals_softmax_of_doubled_logits(logits):
 
 
 def test_temperature_one_changes_nothing(logits):
-    assert torch.equal(Temperature(1.0)(logits), logits)
+    np.testing.assert_array_equal(Temperature(1.0)(logits), logits)
 
 
 @pytest.mark.parametrize("t", [0.0, 1e-9, 1e-5])
 def test_temperature_near_zero_is_greedy_without_nan(t):
-    logits = torch.tensor([1.0, 3.0, 2.9999, -50.0])
-    probs = torch.tensor(probs_of(Temperature(t)(logits)))
-    assert not torch.isnan(probs).any()
+    logits = np.array([1.0, 3.0, 2.9999, -50.0], dtype=np.float32)
+    probs = probabilities(Temperature(t)(logits))
+    assert not np.isnan(probs).any()
     assert probs.tolist() == [0.0, 1.0, 0.0, 0.0]
 
 
 def test_temperature_near_zero_keeps_only_the_first_of_tied_maxima():
-    assert kept_ids(Temperature(1e-9)(torch.tensor([1.0, 3.0, 3.0, 0.0]))) == [1]
+    assert kept_ids(Temperature(1e-9)(np.array([1.0, 3.0, 3.0, 0.0]))) == [1]
+
+
+def test_temperature_keeps_float32_logits_float32():
+    assert Temperature(0.5)(np.zeros(3, dtype=np.float32)).dtype == np.float32
 
 
 def test_temperature_huge_is_uniform_over_surviving_tokens(logits):
@@ -119,14 +157,15 @@ def test_temperature_huge_is_uniform_over_surviving_tokens(logits):
 
 
 def test_repetition_penalty_divides_positive_and_multiplies_negative_logits():
-    logits = torch.tensor([2.0, -1.0, 0.5, 3.0])
-    out = RepetitionPenalty(2.0, [0, 1, 1])(logits)
-    assert out.tolist() == [1.0, -2.0, 0.5, 3.0]
-    assert torch.equal(RepetitionPenalty(2.0, [])(logits), logits)
+    logits = np.array([2.0, -1.0, 0.5, 3.0, 0.0])
+    out = RepetitionPenalty(2.0, [0, 1, 1, 4])(logits)  # id 1 seen twice is penalised once
+    assert out.tolist() == [1.0, -2.0, 0.5, 3.0, 0.0]  # a zero logit stays zero
+    np.testing.assert_array_equal(RepetitionPenalty(2.0, [])(logits), logits)
+    assert RepetitionPenalty(0.5, [3])(logits).tolist() == [2.0, -1.0, 0.5, 6.0, 0.0]
 
 
 def test_processors_never_change_their_input(logits):
-    before = logits.clone()
+    before = logits.copy()
     for processor in (
         RepetitionPenalty(1.5, [0, 2]),
         Temperature(0.5),
@@ -137,12 +176,21 @@ def test_processors_never_change_their_input(logits):
     ):
         out = processor(logits)
         assert out is not logits
-        assert torch.equal(logits, before)
+        np.testing.assert_array_equal(logits, before)
 
 
 def test_processors_keep_removed_tokens_removed(logits):
     removed = TopK(3)(logits)
-    for processor in (RepetitionPenalty(1.5, [3]), Temperature(0.5), Temperature(1e6), TopP(1.0), MinP(0.0)):
+    for processor in (
+        RepetitionPenalty(1.5, [3]),
+        Temperature(0.5),
+        Temperature(1e6),
+        Temperature(0.0),
+        TopK(4),
+        TopP(1.0),
+        TopP(0.99),
+        MinP(0.0),
+    ):
         assert processor(removed)[3] == -INF
 
 
@@ -176,6 +224,15 @@ def test_active_processors_come_in_the_documented_order():
     assert PROCESSOR_ORDER == ("repetition penalty", "temperature", "top-k", "top-p", "min-p")
 
 
+def test_penalise_repeats_is_the_penalty_for_any_sequence_of_ids():
+    logits = np.array([2.0, -1.0, 0.5, 3.0], dtype=np.float32)
+    window = deque([0, 1, 1], maxlen=3)  # what generation passes: its window of the text so far
+    out = penalise_repeats(logits, window, 2.0)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, RepetitionPenalty(2.0, window)(logits))
+    np.testing.assert_array_equal(penalise_repeats(logits, deque(), 2.0), logits)
+
+
 def test_repetition_penalty_looks_only_at_the_window():
     settings = SamplingSettings(repetition_penalty=1.2, repetition_window=3)
     (penalty,) = settings.processors(range(10))
@@ -205,12 +262,21 @@ def test_settings_out_of_range_raise_one_sentence(values):
 
 def test_every_stage_is_a_distribution(logits):
     settings = SamplingSettings(temperature=0.7, top_k=3, top_p=0.9, min_p=0.1, repetition_penalty=1.3)
-    stages = apply_processors(logits.float(), settings.processors([0]))
+    stages = apply_processors(logits.astype(np.float32), settings.processors([0]))
     assert [s.name for s in stages] == ["model", *PROCESSOR_ORDER]
     for stage in stages:
+        assert isinstance(stage.probs, np.ndarray) and stage.probs.dtype == np.float64
         assert float(stage.probs.sum()) == pytest.approx(1.0, abs=1e-6)
-        assert torch.equal(stage.kept, stage.probs > 0)
+        np.testing.assert_array_equal(stage.kept, stage.probs > 0)
     assert stages[0].probs.tolist() == pytest.approx(PROBS, abs=1e-6)
+
+
+def test_stages_accept_a_tensor_or_a_list(logits):
+    from_tensor = apply_processors(torch.from_numpy(logits), [TopK(2)])
+    from_list = apply_processors(logits.tolist(), [TopK(2)])
+    for stages in (from_tensor, from_list):
+        assert isinstance(stages[-1].logits, np.ndarray)
+        assert stages[-1].kept.tolist() == [True, True, False, False]
 
 
 def test_stages_show_each_step(logits):
@@ -226,12 +292,14 @@ def test_stages_show_each_step(logits):
 
 
 def test_greedy_takes_the_argmax_and_the_lowest_id_on_ties():
-    assert choose_token(torch.tensor([0.1, 0.6, 0.3]), greedy=True) == 1
-    assert choose_token(torch.tensor([0.2, 0.4, 0.4]), greedy=True) == 1
+    assert choose_token(np.array([0.1, 0.6, 0.3]), greedy=True) == 1
+    assert choose_token(np.array([0.2, 0.4, 0.4]), greedy=True) == 1
+    assert choose_token([0.2, 0.4, 0.4], greedy=True) == 1  # a list or a tensor works too
+    assert choose_token(torch.tensor([0.5, 0.1, 0.4]), greedy=True) == 0
 
 
 def test_same_generator_seed_reproduces_the_draws():
-    probs = torch.full((10,), 0.1)
+    probs = np.full(10, 0.1)
     draws = [
         [choose_token(probs, greedy=False, generator=g) for _ in range(20)]
         for g in (torch.Generator().manual_seed(7), torch.Generator().manual_seed(7))
@@ -240,35 +308,56 @@ def test_same_generator_seed_reproduces_the_draws():
     assert len(set(draws[0])) > 1
 
 
+def test_a_generator_draw_is_the_inverse_cdf_of_its_next_number():
+    probs = np.array([0.1, 0.6, 0.3, 0.0])
+    generator, numbers = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    for _ in range(30):
+        u = float(torch.rand((), generator=numbers, dtype=torch.float64))
+        assert choose_token(probs, greedy=False, generator=generator) == choose_token(probs, greedy=False, uniform=u)
+
+
+def test_generator_draws_follow_the_probabilities():
+    probs = np.array([0.1, 0.6, 0.3, 0.0])
+    generator = torch.Generator().manual_seed(0)
+    counts = np.bincount([choose_token(probs, greedy=False, generator=generator) for _ in range(4000)], minlength=4)
+    assert counts[3] == 0  # probability 0: never drawn
+    np.testing.assert_allclose(counts / 4000, probs, atol=0.03)
+
+
 @pytest.mark.parametrize(
     ("uniform", "expected"), [(0.0, 1), (0.59, 1), (0.6, 2), (0.89, 2), (0.9, 0), (0.99, 0)]
 )
 def test_inverse_cdf_walks_from_most_to_least_probable(uniform, expected):
     # order by probability: id 1 (0.6), id 2 (0.3), id 0 (0.1); cumulative 0.6, 0.9, 1.0
-    probs = torch.tensor([0.1, 0.6, 0.3], dtype=torch.float64)
+    probs = np.array([0.1, 0.6, 0.3])
     assert choose_token(probs, greedy=False, uniform=uniform) == expected
 
 
 def test_inverse_cdf_extremes_pick_most_and_least_probable_surviving(logits):
-    probs = torch.softmax(TopK(3)(logits), dim=-1)  # id 3 removed
+    probs = probabilities(TopK(3)(logits))  # id 3 removed
     assert choose_token(probs, greedy=False, uniform=0.0) == 0
     assert choose_token(probs, greedy=False, uniform=math.nextafter(1.0, 0.0)) == 2
 
 
+def test_inverse_cdf_when_rounding_leaves_the_total_below_u():
+    probs = np.array([0.3, 0.0, 0.6, 0.0999])  # adds up to 0.9999: u = 0.99995 is past the end
+    assert choose_token(probs, greedy=False, uniform=0.99995) == 3  # the least probable survivor
+
+
 def test_inverse_cdf_ties_are_ordered_by_id():
-    probs = torch.full((4,), 0.25)
+    probs = np.full(4, 0.25)
     assert [choose_token(probs, greedy=False, uniform=u) for u in (0.1, 0.3, 0.6, 0.8)] == [0, 1, 2, 3]
 
 
-@pytest.mark.parametrize("uniform", [-0.1, 1.0, float("nan")])
+@pytest.mark.parametrize("uniform", [-0.1, 1.0, float("nan"), True])
 def test_uniform_outside_zero_one_is_refused(uniform):
     with pytest.raises(SettingsError):
-        choose_token(torch.tensor([0.5, 0.5]), greedy=False, uniform=uniform)
+        choose_token(np.array([0.5, 0.5]), greedy=False, uniform=uniform)
 
 
 def test_entropy_in_bits():
-    assert entropy_bits(torch.full((4,), 0.25)) == pytest.approx(2.0)
-    assert effective_choices(torch.full((4,), 0.25)) == pytest.approx(4.0)
+    assert entropy_bits(np.full(4, 0.25)) == pytest.approx(2.0)
+    assert effective_choices(np.full(4, 0.25)) == pytest.approx(4.0)
     assert entropy_bits([1.0, 0.0, 0.0]) == 0.0  # 0 log 0 counts as 0
     assert entropy_bits([0.5, 0.5, 0.0]) == pytest.approx(1.0)
     expected = -sum(p * math.log2(p) for p in PROBS)
@@ -318,8 +407,10 @@ def test_empty_prompt_starts_after_a_line_break():
         encode_prompt(Vocabulary(tokens=(UNKNOWN, "a")), "")
 
 
-def test_distribution_restores_training_mode_and_records_no_gradient(random_lstm, abcd):
+def test_distribution_restores_training_mode_and_holds_numpy_arrays(random_lstm, abcd):
     random_lstm.train()
     dist = next_token_distribution(random_lstm, abcd, "abc", SamplingSettings(temperature=0.5))
     assert random_lstm.training
-    assert not dist.stages[0].logits.requires_grad
+    for stage in dist.stages:
+        assert all(isinstance(a, np.ndarray) for a in (stage.logits, stage.probs, stage.kept))
+        assert stage.logits.shape == (abcd.size,)

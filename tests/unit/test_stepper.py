@@ -1,8 +1,7 @@
-"""The cheap single-token path: the stepper against the model, and generation's numpy twins of
-the sampling steps against :mod:`rnnlab.sampling` (bit for bit)."""
+"""The cheap single-token path: the stepper against the model, and generation on the stepper
+making the very choices of :mod:`rnnlab.sampling`'s steps."""
 
 import itertools
-from collections import deque
 
 import numpy as np
 import pytest
@@ -10,9 +9,9 @@ import torch
 
 import rnnlab.stepper as stepper_module
 from rnnlab.errors import SettingsError
-from rnnlab.generation import _inverse_cdf, _probs, _process, beam_search, distribution_at, fixed_uniforms, generate
+from rnnlab.generation import beam_search, distribution_at, fixed_uniforms, generate
 from rnnlab.model import CharRNN, ModelConfig
-from rnnlab.sampling import SamplingSettings, choose_token
+from rnnlab.sampling import SamplingSettings, apply_processors, choose_token
 from rnnlab.stepper import Stepper
 from rnnlab.vocab import UNKNOWN, Vocabulary
 
@@ -175,7 +174,7 @@ def test_each_choice_is_where_its_draw_lands_on_the_shown_distribution(random_ls
     gen = generate(random_lstm, abcd, "ab", length=30, settings=settings, uniforms=uniforms)
     for position in range(0, 30, 3):
         dist = distribution_at(random_lstm, abcd, "ab", gen, position)
-        drawn = choose_token(torch.tensor(dist.final_probs), greedy=False, uniform=uniforms[position])
+        drawn = choose_token(dist.final_probs, greedy=False, uniform=uniforms[position])
         assert gen.steps[position].token_id == drawn
 
 
@@ -185,23 +184,19 @@ def test_same_draw_numbers_must_be_in_zero_one(uniforms):
         generate(make_model(), VOCAB, "ab", length=3, uniforms=uniforms)
 
 
-# --- the numpy twins of rnnlab.sampling ----------------------------------------------------------------
+# --- generation runs the sampling module's own steps -----------------------------------------------
 
 
-def torch_pipeline(logits: np.ndarray, settings: SamplingSettings, history) -> np.ndarray:
-    scores = torch.from_numpy(logits.copy())
-    for processor in settings.processors(list(history)):
-        scores = processor(scores)
-    return scores.numpy()
-
-
-def random_logits(rng: np.random.Generator, size: int = 30) -> np.ndarray:
-    logits = (rng.standard_normal(size) * 3).astype(np.float32)
-    logits[rng.integers(size, size=3)] = logits[0]  # ties
-    if rng.random() < 0.3:
-        logits[rng.integers(size, size=2)] = -np.inf  # already removed tokens
-    logits[rng.integers(size)] = 0.0  # a zero logit: the penalty neither divides nor multiplies it
-    return logits
+def reference_generation(model, prompt_ids, settings: SamplingSettings, uniforms) -> list[int]:
+    """The obvious loop over :mod:`rnnlab.sampling`'s public steps, on ``model.forward`` logits:
+    what :func:`generate` must give, step for step. A ``None`` number is a greedy step."""
+    ids, chosen = list(prompt_ids), []
+    for u in uniforms:
+        logits, _ = model_logits(model, ids)
+        stages = apply_processors(logits[-1], settings.processors(ids))
+        chosen.append(choose_token(stages[-1].probs, greedy=u is None, uniform=u))
+        ids.append(chosen[-1])
+    return chosen
 
 
 SETTINGS = [
@@ -212,35 +207,26 @@ SETTINGS = [
     SamplingSettings(temperature=2.5),
     SamplingSettings(temperature=1e-6),
     SamplingSettings(top_k=1),
-    SamplingSettings(top_k=7),
+    SamplingSettings(top_k=4),
     SamplingSettings(top_k=100),
     SamplingSettings(top_p=0.5),
     SamplingSettings(top_p=0.93),
     SamplingSettings(min_p=0.1),
     SamplingSettings(min_p=1.0),
-    SamplingSettings(temperature=0.8, top_k=20, top_p=0.9, min_p=0.02, repetition_penalty=1.2),
+    SamplingSettings(temperature=0.8, top_k=7, top_p=0.9, min_p=0.02, repetition_penalty=1.2),
 ]
 
 
 @pytest.mark.parametrize("settings", SETTINGS, ids=repr)
-def test_numpy_processors_equal_the_sampling_processors(settings):
-    rng = np.random.default_rng(0)
-    for _ in range(40):
-        logits = random_logits(rng)
-        before = logits.copy()
-        history = deque(rng.integers(30, size=20).tolist(), maxlen=settings.repetition_window)
-        ours = _process(logits, settings, history)
-        assert ours.dtype == np.float32
-        np.testing.assert_array_equal(ours, torch_pipeline(logits, settings, history))
-        np.testing.assert_array_equal(logits, before)  # the input is left alone
+def test_generation_makes_the_choices_of_the_sampling_steps(settings):
+    model = make_model(seed=5)
+    uniforms = fixed_uniforms(6, 25)
+    gen = generate(model, VOCAB, "abc", length=25, settings=settings, uniforms=uniforms)
+    assert gen.token_ids == reference_generation(model, VOCAB.encode("abc"), settings, uniforms)
 
 
-def test_numpy_inverse_cdf_equals_choose_token():
-    rng = np.random.default_rng(1)
-    for _ in range(200):
-        logits = random_logits(rng)
-        logits[rng.integers(30, size=4)] = -np.inf  # probability 0: never chosen
-        probs = _probs(logits)
-        for u in (0.0, rng.random(), rng.random(), 1 - 1e-12):
-            expected = choose_token(torch.from_numpy(probs), greedy=False, uniform=u)
-            assert _inverse_cdf(probs, u) == expected
+@pytest.mark.parametrize("settings", SETTINGS[:3], ids=repr)
+def test_greedy_generation_makes_the_choices_of_the_sampling_steps(settings):
+    model = make_model(seed=5)
+    gen = generate(model, VOCAB, "abc", length=25, settings=settings, greedy=True)
+    assert gen.token_ids == reference_generation(model, VOCAB.encode("abc"), settings, [None] * 25)
