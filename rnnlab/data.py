@@ -27,12 +27,20 @@ def random_windows(
     return windows[:, :-1], windows[:, 1:]
 
 
-def stream_batches(ids: torch.Tensor, num_streams: int, seq_len: int):
-    """Yield (inputs, targets) chunks of up to ``seq_len`` steps over ``num_streams`` parallel rows."""
-    usable = (len(ids) - 1) // num_streams * num_streams
-    if usable == 0:
+def stream_batches(ids: torch.Tensor, num_streams: int, seq_len: int, tokens: int | None = None):
+    """Yield (inputs, targets) chunks of up to ``seq_len`` steps over ``num_streams`` parallel rows.
+
+    The rows are spread evenly over the whole of ``ids`` (with ``tokens``, each row is
+    ``tokens // num_streams`` long: a sample of the whole text, not only its beginning), so a
+    model can carry its state along each row.
+    """
+    row_length = (len(ids) - 1) // num_streams
+    if tokens is not None:
+        row_length = min(row_length, tokens // num_streams)
+    if row_length <= 0:
         return
-    inputs = ids[:usable].view(num_streams, -1)
-    targets = ids[1 : usable + 1].view(num_streams, -1)
-    for start in range(0, inputs.shape[1], seq_len):
+    starts = torch.linspace(0, len(ids) - 1 - row_length, num_streams).long()
+    positions = starts[:, None] + torch.arange(row_length)
+    inputs, targets = ids[positions], ids[positions + 1]
+    for start in range(0, row_length, seq_len):
         yield inputs[:, start : start + seq_len], targets[:, start : start + seq_len]

@@ -231,13 +231,16 @@ class Trainer:
     # --- evaluation -------------------------------------------------------------------------
     @torch.no_grad()
     def evaluate(self, max_tokens: int | None = None, num_streams: int = 32) -> float:
-        """Mean validation loss (nats), the state carried along contiguous streams of the text."""
+        """Mean validation loss (nats) over all of it, or ``max_tokens`` spread evenly across it.
+
+        The state is carried along contiguous streams of the text, as in generation.
+        """
         started = time.perf_counter()
         self.model.eval()
-        ids = self.val_ids if max_tokens is None else self.val_ids[: max_tokens + 1]
+        ids = self.val_ids
         num_streams = max(1, min(num_streams, (len(ids) - 1) // 2))
         total, count, state = 0.0, 0, None
-        for x, y in stream_batches(ids, num_streams, self.config.seq_len):
+        for x, y in stream_batches(ids, num_streams, self.config.seq_len, tokens=max_tokens):
             logits, state = self.model(x, state)
             total += F.cross_entropy(
                 logits.reshape(-1, logits.size(-1)), y.reshape(-1), reduction="sum"
