@@ -37,6 +37,9 @@ SETTING_RANGES = {
 }
 
 
+# A sampled evaluation reads rows of about this many tokens, each starting from a zero state.
+EVAL_ROW_TOKENS = 1024
+
 # Training stops as diverged when a batch loss exceeds this many times the uniform loss ln V.
 DIVERGENCE_FACTOR = 3.0
 
@@ -238,6 +241,8 @@ class Trainer:
         started = time.perf_counter()
         self.model.eval()
         ids = self.val_ids
+        if max_tokens is not None:  # rows of about 1,000 tokens: the cold start of each row costs little
+            num_streams = min(num_streams, max(1, max_tokens // EVAL_ROW_TOKENS))
         num_streams = max(1, min(num_streams, (len(ids) - 1) // 2))
         total, count, state = 0.0, 0, None
         for x, y in stream_batches(ids, num_streams, self.config.seq_len, tokens=max_tokens):
