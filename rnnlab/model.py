@@ -78,7 +78,7 @@ class CharRNN(nn.Module):
             dropout=config.dropout if config.num_layers > 1 else 0.0,
             batch_first=True,
         )
-        self.drop = nn.Dropout(config.dropout)
+        self.drop = nn.Dropout(config.dropout) if config.dropout > 0 else nn.Identity()
         self.head = nn.Linear(config.hidden_size, config.vocab_size)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
