@@ -85,6 +85,16 @@ def show_probability_table(labels, frame: pd.DataFrame) -> None:
     )
 
 
+def prompt_distribution(labels, checkpoint: Checkpoint, key: str, default: str):
+    """A prompt box and the model's next-token distribution after it (None, with the message, on bad input)."""
+    prompt = st.text_input(labels("prompt"), value=default, key=key)
+    try:
+        return next_token_distribution(checkpoint.model, checkpoint.vocab, prompt, SamplingSettings())
+    except RnnLabError as error:
+        show_error(error)
+        return None
+
+
 # --- 1 · the next token ------------------------------------------------------------------------------
 
 
@@ -92,11 +102,8 @@ def next_token(labels, checkpoint: Checkpoint | None) -> None:
     """Type a prompt, see the five most probable next characters."""
     if not needs_model(labels, checkpoint):
         return
-    prompt = st.text_input(labels("prompt"), value="To be or not to b", key="l01_prompt")
-    try:
-        dist = next_token_distribution(checkpoint.model, checkpoint.vocab, prompt, SamplingSettings())
-    except RnnLabError as error:
-        show_error(error)
+    dist = prompt_distribution(labels, checkpoint, "l01_prompt", "To be or not to b")
+    if dist is None:
         return
     show_probability_table(labels, probability_table(labels, dist.top(5)))
     rest = 1.0 - sum(row.original for row in dist.top(5))
@@ -299,12 +306,10 @@ def sampling(labels, checkpoint: Checkpoint | None) -> None:
     """The distribution after a prompt, and a tally of 20 draws from it."""
     if not needs_model(labels, checkpoint):
         return
-    prompt = st.text_input(labels("prompt"), value="play", key="l06_prompt")
-    try:
-        dist = next_token_distribution(checkpoint.model, checkpoint.vocab, prompt, SamplingSettings())
-    except RnnLabError as error:
-        show_error(error)
+    dist = prompt_distribution(labels, checkpoint, "l06_prompt", "play")
+    if dist is None:
         return
+    prompt = st.session_state["l06_prompt"]
     draws_key = "l06_draws"
     if st.button(labels("draw", n=DRAWS), key="l06_draw", type="primary"):
         st.session_state["l06_clicks"] = st.session_state.get("l06_clicks", 0) + 1
