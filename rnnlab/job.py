@@ -1,28 +1,47 @@
 """A training run in a background thread that a UI polls: start, pause, resume, stop, step once.
 
 The job never calls back into the UI: it appends :class:`TrainingEvent` records to a list, and
-the UI reads the new ones with :meth:`TrainingJob.events_since`.
+the UI reads the new ones with :meth:`TrainingJob.events_since`. Listeners (``on_event``) run in
+the job's thread, after each event: a :class:`rnnlab.run_store.RunRecorder` saves the run as it goes.
+
+On a shared server, jobs take a place from :class:`rnnlab.training_slots.TrainingSlots` before
+they train ("queued" until one is free) and give it back while paused and when done.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable
 
 from rnnlab.errors import TrainingDiverged
 from rnnlab.trainer import Trainer, TrainingEvent
+from rnnlab.training_slots import TrainingSlots
 
-STATES = ("ready", "running", "paused", "finished", "stopped", "diverged", "failed")
+STATES = ("ready", "queued", "running", "paused", "finished", "stopped", "diverged", "failed")
+ACTIVE_STATES = ("queued", "running", "paused")
+DONE_STATES = ("finished", "stopped", "diverged", "failed")
 
 
 class TrainingJob:
     """Owns a :class:`Trainer` and the thread that drives it. All methods are thread-safe."""
 
-    def __init__(self, trainer: Trainer):
+    def __init__(
+        self,
+        trainer: Trainer,
+        *,
+        on_event: Iterable[Callable[[TrainingJob, TrainingEvent], None]] = (),
+        slots: TrainingSlots | None = None,
+    ):
         self.trainer = trainer
         self.events: list[TrainingEvent] = []
         self.state = "ready"
         self.message = ""
+        self.listeners = list(on_event)
+        self.slots = slots
+        self._has_slot = False
+        self.listener_error = ""  # the last failure of a listener (e.g. saving the run)
+        self._unheard: list[TrainingEvent] = []  # events appended under the lock, for listeners
         self._lock = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stop_requested = False
@@ -83,7 +102,13 @@ class TrainingJob:
     # --- reading ----------------------------------------------------------------------------
     @property
     def is_active(self) -> bool:
-        return self.state in ("running", "paused")
+        return self.state in ACTIVE_STATES
+
+    def queue_position(self) -> int | None:
+        """1 for the next job to get a training slot, 2 after it...; None when not waiting."""
+        if self.state != "queued" or self.slots is None:
+            return None
+        return self.slots.position(self)
 
     def events_since(self, index: int) -> list[TrainingEvent]:
         """Events appended after the first ``index`` ones (a UI keeps its own index)."""
@@ -106,24 +131,71 @@ class TrainingJob:
     def _emit(self, event: TrainingEvent) -> None:
         with self._lock:
             self.events.append(event)
+        self._tell_listeners(event)
+
+    def _tell_listeners(self, event: TrainingEvent) -> None:
+        for listener in self.listeners:
+            try:
+                listener(self, event)
+            except Exception as error:  # e.g. a full disk: the training goes on, the UI can warn
+                self.listener_error = f"{type(error).__name__}: {error}"
 
     def _wait_while_paused(self) -> bool:
-        """Block while paused with no single step pending; False when asked to stop."""
+        """Block while paused with no single step pending; False when asked to stop.
+
+        A paused job gives its training slot back, so a paused learner does not hold up the queue.
+        """
         with self._lock:
-            was_paused = False
+            must_pause = self._paused and self._steps_to_run == 0 and not self._stop_requested
+            if must_pause and self.state != "paused":
+                self.state = "paused"
+                self._emit_later(self._state_event("paused"))
+        self._flush_later()
+        if must_pause:
+            self._give_slot_back()
+        with self._lock:
             while self._paused and self._steps_to_run == 0 and not self._stop_requested:
-                if not was_paused:
-                    self.state, was_paused = "paused", True
-                    self.events.append(self._state_event("paused"))
                 self._lock.wait(0.2)
             if self._stop_requested:
                 return False
             if self._steps_to_run:
                 self._steps_to_run -= 1
-            elif was_paused or self.state == "paused":
+            elif self.state == "paused":
                 self.state = "running"
-                self.events.append(self._state_event("resumed"))
+                self._emit_later(self._state_event("resumed"))
+        self._flush_later()
+        return True
+
+    def _take_slot(self) -> bool:
+        """Wait (state "queued") for a training slot if the server limits them; False when stopped."""
+        if self.slots is None or self._has_slot:
             return True
+        with self._lock:
+            state_before = self.state
+            self.state = "queued"
+            self._emit_later(self._state_event("queued"))
+        self._flush_later()
+        self._has_slot = self.slots.acquire(self, give_up=lambda: self._stop_requested)
+        with self._lock:
+            if self.state == "queued":
+                self.state = state_before if state_before != "ready" else "running"
+        return self._has_slot
+
+    def _give_slot_back(self) -> None:
+        if self.slots is not None and self._has_slot:
+            self.slots.release(self)
+            self._has_slot = False
+
+    def _emit_later(self, event: TrainingEvent) -> None:
+        """Append ``event`` (lock held); listeners hear of it at the next :meth:`_flush_later`."""
+        self.events.append(event)
+        self._unheard.append(event)
+
+    def _flush_later(self) -> None:
+        with self._lock:
+            unheard, self._unheard = self._unheard, []
+        for event in unheard:
+            self._tell_listeners(event)
 
     def _state_event(self, kind: str, message: str = "") -> TrainingEvent:
         t = self.trainer
@@ -132,9 +204,12 @@ class TrainingJob:
     def _run(self) -> None:
         trainer = self.trainer
         try:
+            if not self._take_slot():
+                self._finish("stopped", "Stopped before it started: it was still waiting for a free place.")
+                return
             if not trainer.history:
                 self._emit(trainer.evaluation_event())
-            while not trainer.finished and self._wait_while_paused():
+            while not trainer.finished and self._wait_while_paused() and self._take_slot():
                 self._emit(trainer.step_event(trainer.train_step()))
                 if trainer.is_evaluation_due() and not trainer.finished:
                     self._emit(trainer.evaluation_event())
@@ -147,12 +222,15 @@ class TrainingJob:
             self._finish("diverged", str(error))
         except Exception as error:  # a bug, not a learner's mistake: report it, never crash the server
             self._finish("failed", f"Training failed unexpectedly: {type(error).__name__}: {error}")
+        finally:
+            self._give_slot_back()
 
     def _finish(self, state: str, message: str) -> None:
         with self._lock:
             self.state = state
             self.message = message
-            self.events.append(self._state_event(state, message))
+            self._emit_later(self._state_event(state, message))
+        self._flush_later()
 
 
 def run_to_completion(job: TrainingJob, poll_seconds: float = 0.05, timeout: float | None = None) -> str:

@@ -17,7 +17,7 @@ from torch.nn import functional as F
 
 from rnnlab.corpus import check_trainable, text_fingerprint
 from rnnlab.data import random_windows, split_train_val, stream_batches
-from rnnlab.errors import SettingsError, TrainingDiverged
+from rnnlab.errors import CheckpointError, SettingsError, TrainingDiverged
 from rnnlab.metrics import bits, perplexity, reference_losses
 from rnnlab.model import CharRNN, ModelConfig
 from rnnlab.vocab import Vocabulary
@@ -181,6 +181,27 @@ class Trainer:
         self._last_good_weights = copy.deepcopy(self.model.state_dict())
         # A loss this far above guessing uniformly (ln V) only comes from a run that blew up.
         self.divergence_threshold = DIVERGENCE_FACTOR * self.references["uniform"]
+
+    @classmethod
+    def restored(
+        cls, text: str, config: TrainConfig, checkpoint, history: list[HistoryRow], *, corpus_name: str
+    ) -> Trainer:
+        """The trainer of a stored run: the same text and settings, its saved weights, curve and counters.
+
+        ``checkpoint`` is a :class:`rnnlab.checkpoint.Checkpoint` saved by this run. The optimizer's
+        moments are not stored, so training on from here starts them afresh.
+        """
+        trainer = cls(text, config, corpus_name=corpus_name)
+        if trainer.vocab.tokens != checkpoint.vocab.tokens or trainer.model.config != checkpoint.config:
+            raise CheckpointError("The stored model does not match the stored text and settings of this run.")
+        trainer.model.load_state_dict(checkpoint.model.state_dict())
+        trainer._last_good_weights = copy.deepcopy(trainer.model.state_dict())
+        trainer.history = list(history)
+        summary = checkpoint.training
+        trainer.step = int(summary.get("steps", history[-1].step if history else 0))
+        trainer.seconds = float(summary.get("seconds", history[-1].seconds if history else 0.0))
+        trainer._evaluations_done = int(trainer.progress * config.evaluations)
+        return trainer
 
     # --- the budget -------------------------------------------------------------------------
     @property

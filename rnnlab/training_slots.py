@@ -1,0 +1,78 @@
+"""A server-wide limit on how many training jobs run at once, with a first-come queue for the rest.
+
+On a classroom server 30 learners may press Start together; with 2 cores, 30 jobs at once would
+each crawl (and the sliders of everyone else with them). Each job takes a slot before it trains
+and gives it back when it pauses or ends; the others wait in order and can show their place.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Hashable
+
+
+def default_slot_count() -> int:
+    """``RNNLAB_MAX_TRAINING_JOBS`` if set, else the number of CPU cores."""
+    configured = os.environ.get("RNNLAB_MAX_TRAINING_JOBS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, os.cpu_count() or 1)
+
+
+def torch_threads_per_job(slot_count: int, cores: int | None = None) -> int:
+    """Torch threads each job may use so that all slots together fit the cores (at least 1)."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // max(1, slot_count))
+
+
+class TrainingSlots:
+    """``limit`` places to train; :meth:`acquire` waits in a first-come, first-served queue."""
+
+    def __init__(self, limit: int):
+        if limit < 1:
+            raise ValueError("a server needs at least one training slot")
+        self.limit = limit
+        self._holders: set[Hashable] = set()
+        self._waiting: list[Hashable] = []
+        self._changed = threading.Condition()
+
+    def acquire(self, holder: Hashable, give_up: Callable[[], bool] = lambda: False, poll: float = 0.2) -> bool:
+        """Block until ``holder`` has a slot (True) or ``give_up()`` becomes true while waiting (False)."""
+        with self._changed:
+            if holder in self._holders:
+                return True
+            self._waiting.append(holder)
+            try:
+                while not (self._waiting[0] is holder and len(self._holders) < self.limit):
+                    if give_up():
+                        return False
+                    self._changed.wait(poll)
+                self._holders.add(holder)
+                return True
+            finally:
+                self._waiting.remove(holder)
+                self._changed.notify_all()
+
+    def release(self, holder: Hashable) -> None:
+        with self._changed:
+            self._holders.discard(holder)
+            self._changed.notify_all()
+
+    def position(self, holder: Hashable) -> int | None:
+        """1 for the next in line, 2 for the one after...; None when not waiting."""
+        with self._changed:
+            for index, waiting in enumerate(self._waiting):
+                if waiting is holder:
+                    return index + 1
+        return None
+
+    @property
+    def running(self) -> int:
+        with self._changed:
+            return len(self._holders)
+
+    @property
+    def waiting(self) -> int:
+        with self._changed:
+            return len(self._waiting)
