@@ -10,12 +10,15 @@ import os
 import streamlit as st
 import torch
 
+from rnnlab.training_slots import default_slot_count, torch_threads_per_job
 from ui.i18n import t
 from ui.sidebar import render_sidebar
+from ui.state import sync_runs_with_url
 
-# One torch thread per server by default: on a small shared machine a second thread mostly waits
-# for a busy core (training and slider redraws run side by side). RNNLAB_TORCH_THREADS overrides.
-torch.set_num_threads(int(os.environ.get("RNNLAB_TORCH_THREADS", "1")))
+# Torch threads per training job, so that the jobs the server lets train at once fit its cores
+# (on 2 cores and 2 jobs: 1 each; a second thread on a busy core mostly waits).
+# RNNLAB_TORCH_THREADS overrides.
+torch.set_num_threads(int(os.environ.get("RNNLAB_TORCH_THREADS", torch_threads_per_job(default_slot_count()))))
 
 st.set_page_config(page_title="Char-RNN Lab", page_icon="🔤", layout="wide")
 
@@ -26,5 +29,7 @@ pages = [
     st.Page("app_pages/generate.py", title=t("nav.generate"), icon=":material/casino:"),
 ]
 page = st.navigation(pages)
+for problem in sync_runs_with_url():
+    st.warning(problem, icon=":material/link_off:")
 render_sidebar()
 page.run()

@@ -170,6 +170,7 @@ class TrainingJob:
         """Wait (state "queued") for a training slot if the server limits them; False when stopped."""
         if self.slots is None or self._has_slot:
             return True
+        self.slots.join_queue(self)
         with self._lock:
             state_before = self.state
             self.state = "queued"

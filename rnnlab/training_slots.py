@@ -42,7 +42,8 @@ class TrainingSlots:
         with self._changed:
             if holder in self._holders:
                 return True
-            self._waiting.append(holder)
+            if not any(waiting is holder for waiting in self._waiting):
+                self._waiting.append(holder)
             try:
                 while not (self._waiting[0] is holder and len(self._holders) < self.limit):
                     if give_up():
@@ -53,6 +54,12 @@ class TrainingSlots:
             finally:
                 self._waiting.remove(holder)
                 self._changed.notify_all()
+
+    def join_queue(self, holder: Hashable) -> None:
+        """Take a place in the queue now (so :meth:`position` knows it); :meth:`acquire` then waits."""
+        with self._changed:
+            if holder not in self._holders and not any(waiting is holder for waiting in self._waiting):
+                self._waiting.append(holder)
 
     def release(self, holder: Hashable) -> None:
         with self._changed:

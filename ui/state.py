@@ -1,74 +1,115 @@
 """What one browser session owns: its training runs and its current model.
 
-Runs live in a per-session resource (``st.cache_resource(scope="session")``) so that their
-background jobs are stopped when the session ends; the current model is a small record in
-``st.session_state``.
+Runs are stored by the server-wide :class:`rnnlab.run_store.RunStore` (one folder per run) and
+named in the URL (``?run=<id>&run=<id>``), so a refresh, a reopened tab or a teacher with the link
+comes back to them. A session's list of runs lives in a per-session resource
+(``st.cache_resource(scope="session")``): when the session ends it stops *watching* its runs, and
+a run nobody watches stops after a grace period, keeping its weights. The current model is a
+small record in ``st.session_state``.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from dataclasses import dataclass, field
 
 import streamlit as st
 
 from rnnlab.checkpoint import Checkpoint
-from rnnlab.job import TrainingJob
 from rnnlab.pretrained import list_pretrained
+from rnnlab.run_store import DEFAULT_GRACE_SECONDS, RunNotFound, RunStore, StoredRun
+from rnnlab.trainer import Trainer
+from rnnlab.training_slots import TrainingSlots, default_slot_count
 
 CURRENT_MODEL_KEY = "current_model"
 DEFAULT_PRETRAINED = "shakespeare_char_lstm"
+RUN_PARAM = "run"  # the URL query parameter naming the session's runs, oldest first
+MAX_RUNS_PER_SESSION = 20
+
+
+@st.cache_resource(show_spinner=False)
+def training_slots() -> TrainingSlots:
+    """The server-wide limit on jobs training at once (``RNNLAB_MAX_TRAINING_JOBS``, default: the cores)."""
+    return TrainingSlots(default_slot_count())
+
+
+@st.cache_resource(show_spinner=False)
+def run_store() -> RunStore:
+    """The server's runs (``RNNLAB_RUNS_DIR``; a run nobody watches stops after ``RNNLAB_GRACE_SECONDS``)."""
+    grace = os.environ.get("RNNLAB_GRACE_SECONDS", "").strip()
+    grace_seconds = float(grace) if grace.replace(".", "", 1).isdigit() else DEFAULT_GRACE_SECONDS
+    return RunStore(slots=training_slots(), grace_seconds=grace_seconds)
 
 
 @dataclass
 class Run:
-    """One training run of this session: a job plus what the learner called it."""
+    """One run as this session lists it: the stored run plus its number in the session."""
 
     number: int
-    label: str
-    job: TrainingJob
-    source_name: str
+    stored: StoredRun
 
     @property
-    def trainer(self):
-        return self.job.trainer
+    def run_id(self) -> str:
+        return self.stored.run_id
+
+    @property
+    def label(self) -> str:
+        return f"#{self.number} {self.stored.label}"
+
+    @property
+    def job(self):
+        return self.stored.job
+
+    @property
+    def source_name(self) -> str:
+        return self.stored.source_name
+
+    @property
+    def trainer(self) -> Trainer:
+        return self.stored.job.trainer
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: the store keeps it in sets of watchers
 class SessionRuns:
-    """All runs of one browser session, newest last."""
+    """All runs of one browser session, oldest first."""
 
+    store: RunStore
     runs: list[Run] = field(default_factory=list)
     _numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, job: TrainingJob, source_name: str) -> Run:
-        with self._lock:
-            return self._append(job, source_name)
-
-    def _append(self, job: TrainingJob, source_name: str) -> Run:
-        number = next(self._numbers)
-        config = job.trainer.config
-        label = f"#{number} {config.cell.upper()} {config.hidden_size} · {source_name}"
-        run = Run(number, label, job, source_name)
+    def _append(self, stored: StoredRun) -> Run:
+        run = Run(next(self._numbers), stored)
         self.runs.append(run)
+        self.store.watch(stored.run_id, self)
         return run
 
-    def start(self, job: TrainingJob, source_name: str, *, single_step: bool = False) -> Run | None:
-        """Add ``job`` and start it (or run one step), unless a run is already active: then None.
+    def start(self, trainer: Trainer, source_name: str, *, text: str, single_step: bool = False) -> Run | None:
+        """Store a new run for ``trainer`` and start it (or run one step), unless one is active: then None.
 
         The check and the start happen under one lock, so a double-clicked Start makes one run.
         """
         with self._lock:
             if any(run.job.is_active for run in self.runs):
                 return None
-            run = self._append(job, source_name)
+            config = trainer.config
+            label = f"{config.cell.upper()} {config.hidden_size} · {source_name}"
+            run = self._append(self.store.create(trainer, label=label, source_name=source_name, text=text))
             if single_step:
-                job.step_once()
+                run.job.step_once()
             else:
-                job.start()
+                run.job.start()
             return run
+
+    def open(self, run_id: str) -> Run:
+        """Add the stored run ``run_id`` to this session (no-op if listed); raises RunNotFound."""
+        with self._lock:
+            listed = next((run for run in self.runs if run.run_id == run_id), None)
+            if listed is not None:
+                return listed
+            return self._append(self.store.open(run_id))
 
     @property
     def latest(self) -> Run | None:
@@ -76,25 +117,53 @@ class SessionRuns:
 
     @property
     def active(self) -> Run | None:
-        """The run whose job is running or paused, if any (one at a time per session)."""
+        """The run whose job is queued, running or paused, if any (one at a time per session)."""
         return next((run for run in reversed(self.runs) if run.job.is_active), None)
 
     def get(self, number: int) -> Run | None:
         return next((run for run in self.runs if run.number == number), None)
 
-    def stop_all(self) -> None:
+    def run_ids(self) -> list[str]:
+        return [run.run_id for run in self.runs]
+
+    def leave(self) -> None:
+        """The session ended: stop watching its runs (nobody else watching: they stop after the grace period)."""
         for run in self.runs:
-            run.job.stop()
+            self.store.unwatch(run.run_id, self)
 
 
-def _release_runs(runs: SessionRuns) -> None:
-    runs.stop_all()
+def _leave(runs: SessionRuns) -> None:
+    runs.leave()
 
 
-@st.cache_resource(scope="session", on_release=_release_runs, show_spinner=False)
+@st.cache_resource(scope="session", on_release=_leave, show_spinner=False)
 def session_runs() -> SessionRuns:
-    """This browser session's runs (their jobs stop when the session ends)."""
-    return SessionRuns()
+    """This browser session's runs."""
+    return SessionRuns(run_store())
+
+
+def sync_runs_with_url() -> list[str]:
+    """Open the runs named in the URL, then name all of the session's runs there; returns problems.
+
+    Called on every page, so a refresh anywhere comes back to the runs, and a teacher's copy of
+    the link opens them too.
+    """
+    runs = session_runs()
+    problems = []
+    for run_id in st.query_params.get_all(RUN_PARAM)[:MAX_RUNS_PER_SESSION]:
+        if run_id in runs.run_ids():
+            continue
+        try:
+            runs.open(run_id)
+        except RunNotFound as error:
+            problems.append(str(error))
+    ids = runs.run_ids()[-MAX_RUNS_PER_SESSION:]
+    if st.query_params.get_all(RUN_PARAM) != ids:
+        if ids:
+            st.query_params[RUN_PARAM] = ids
+        else:  # only bad links were given: drop them, the warning says why
+            del st.query_params[RUN_PARAM]
+    return problems
 
 
 @dataclass

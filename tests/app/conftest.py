@@ -1,6 +1,8 @@
 """Shared AppTest helpers: the whole app (navigation and sidebar included), real Streamlit, no mocks."""
 
 import json
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -14,6 +16,10 @@ APP_FILE = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 # Every AppTest runs under this session id, so session-scoped resources (ui.state.session_runs)
 # would leak from one test into the next: each test starts and ends with them released.
 APPTEST_SESSION_ID = "test session id"
+
+# Runs are stored in a throw-away folder, and a run stops as soon as its (test) session ends.
+os.environ["RNNLAB_RUNS_DIR"] = tempfile.mkdtemp(prefix="rnnlab-apptest-runs-")
+os.environ["RNNLAB_GRACE_SECONDS"] = "0"
 
 # On 2 shared cores, torch's default of one thread per core makes each thread spin while it waits
 # for the other (a training step can take 50x longer); one thread keeps a tiny model fast.

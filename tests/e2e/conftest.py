@@ -57,7 +57,7 @@ def app_url(tmp_path_factory):
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
         pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium to run browser tests")
     port = free_port()
-    env = dict(os.environ, RNNLAB_DATA_DIR=str(tmp_path_factory.mktemp("data")), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, RNNLAB_RUNS_DIR=str(tmp_path_factory.mktemp("runs")), PYTHONUNBUFFERED="1")
     url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
