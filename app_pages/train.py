@@ -2,13 +2,11 @@
 
 import streamlit as st
 
+from ui.i18n import t
 from ui.train_widgets import controls, live_panel, results_panel, settings_panel, text_panel, text_summary
 
-st.title("Train a model")
-st.markdown(
-    "A recurrent network reads your text one character at a time and learns to guess the next one: "
-    "pick a text, press **Start**, and watch its guesses go from noise to words."
-)
+st.title(t("train.title"))
+st.markdown(t("train.intro"))
 
 text_column, settings_column = st.columns([3, 2], gap="large")
 with settings_column:

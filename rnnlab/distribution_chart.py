@@ -18,11 +18,15 @@ likely first):
 * the title: entropy in bits and effective choices (2^H), before -> after;
 * with ``uniform`` (the "same random draw" number ``u``) a strip underneath: the surviving tokens
   laid end to end as the cumulative distribution from 0 to 1, and where ``u`` lands on it.
+
+Its words are English unless a :class:`DistributionChartTexts` in another language is passed.
 """
 
 from __future__ import annotations
 
+import string
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -41,6 +45,57 @@ STRIP_COLOURS = ("#ffa94d", "#ffd8a8")
 
 ORIGINAL_NAME = "model (T = 1)"
 FINAL_NAME = "after your settings"
+
+
+@dataclass(frozen=True)
+class DistributionChartTexts:
+    """Every word the bar chart shows, in English unless another language's texts are given.
+
+    The texts are ``str.format`` templates (see :meth:`fill`); the fields each one gets are the
+    ones it names. ``separators`` is Plotly's: the decimal mark, then the thousands separator.
+    """
+
+    original: str = ORIGINAL_NAME
+    final: str = FINAL_NAME
+    hover_model: str = "model"
+    hover_settings: str = "settings"
+    hover_removed: str = " · removed by {stage}"
+    hover_drawn: str = " · drawn"
+    probability: str = "probability"
+    cumulative: str = "cumulative"
+    title: str = (
+        "Entropy {entropy_before:.2f} → {entropy_after:.2f} bits · "
+        "effective choices {choices_before:.1f} → {choices_after:.1f}"
+    )
+    top_k: str = "top-k = {k}"
+    top_k_unknown: str = "top-k keeps {count}"
+    top_p: str = "top-p {p:g}: Σ = {mass:.2f}"
+    top_p_unknown: str = "top-p: Σ = {mass:.2f}"
+    min_p: str = "min-p: {ratio:.2g} × the top bar"
+    reordered: str = "{cut} (not the first bars: the repetition penalty reordered them)"
+    beyond: str = "{cut} (cut beyond the {rows} bars shown)"
+    drawn_last: str = "the last bar, {label}, is the drawn token: number {rank} by the model's probability"
+    strip: str = "u on the cumulative distribution"
+    lands: str = "u = {u:.3f} lands on {token}"
+    separators: str = ".,"
+
+    def fill(self, template: str, **fields) -> str:
+        """``template.format(**fields)``, its decimal numbers written with this language's decimal mark."""
+        return _DecimalMarkFormatter(self.separators[0]).format(template, **fields)
+
+
+class _DecimalMarkFormatter(string.Formatter):
+    """``str.format`` that writes the decimal point of float fields as ``mark``."""
+
+    def __init__(self, mark: str):
+        self.mark = mark
+
+    def format_field(self, value, format_spec: str) -> str:
+        text = super().format_field(value, format_spec)
+        return text.replace(".", self.mark) if isinstance(value, float) else text
+
+
+ENGLISH = DistributionChartTexts()
 
 _VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍", "\ufffd": "�"}
 
@@ -102,11 +157,13 @@ def distribution_figure(
     highlight_token_id: int | None = None,
     uniform: float | None = None,
     settings: SamplingSettings | None = None,
+    texts: DistributionChartTexts = ENGLISH,
 ) -> go.Figure:
     """A sorted bar chart of the next-token distribution before and after the settings.
 
     Bars follow the model's own probabilities (highest first, ties by id), ``rows`` of them. The
-    two bar series are named :data:`ORIGINAL_NAME` and :data:`FINAL_NAME`; their ``y`` values are
+    two bar series are named ``texts.original`` and ``texts.final`` (in English
+    :data:`ORIGINAL_NAME` and :data:`FINAL_NAME`); their ``y`` values are
     exactly ``dist.original_probs`` and ``dist.final_probs`` of the tokens shown. Cut-offs are
     layout shapes named ``"top-k"``, ``"top-p"`` and ``"min-p"``. ``settings`` (optional) puts
     the slider values into the labels and places the min-p line exactly; without it the line is
@@ -128,8 +185,8 @@ def distribution_figure(
     highlight = [token_id == highlight_token_id for token_id in shown]
     hover = [
         f"{dist.original_probs[i]:.3f} → {dist.final_probs[i]:.3f}"
-        + (f" · removed by {removed[i]}" if i in removed else "")
-        + (" · drawn" if i == highlight_token_id else "")
+        + (texts.fill(texts.hover_removed, stage=removed[i]) if i in removed else "")
+        + (texts.hover_drawn if i == highlight_token_id else "")
         for i in shown
     ]
     outline = {
@@ -139,7 +196,7 @@ def distribution_figure(
     data = [
         {
             "type": "bar",
-            "name": ORIGINAL_NAME,
+            "name": texts.original,
             "x": labels,
             "y": original,
             "marker": {
@@ -147,11 +204,11 @@ def distribution_figure(
                 "line": outline,
             },
             "customdata": hover,
-            "hovertemplate": "%{x}: %{customdata}<extra>model</extra>",
+            "hovertemplate": f"%{{x}}: %{{customdata}}<extra>{texts.hover_model}</extra>",
         },
         {
             "type": "bar",
-            "name": FINAL_NAME,
+            "name": texts.final,
             "x": labels,
             "y": final,
             "marker": {
@@ -159,7 +216,7 @@ def distribution_figure(
                 "line": outline,
             },
             "customdata": hover,
-            "hovertemplate": "%{x}: %{customdata}<extra>settings</extra>",
+            "hovertemplate": f"%{{x}}: %{{customdata}}<extra>{texts.hover_settings}</extra>",
         },
     ]
 
@@ -172,18 +229,22 @@ def distribution_figure(
             continue
         count = _cut_position(dist, name, all_order)
         if name == "top-k":
-            k = f" = {settings.top_k}" if settings is not None else ""
-            text = f"top-k{k}" if settings is not None else f"top-k keeps {int(stage.kept.sum())}"
+            if settings is not None:
+                text = texts.fill(texts.top_k, k=settings.top_k)
+            else:
+                text = texts.fill(texts.top_k_unknown, count=int(stage.kept.sum()))
         else:
             before = _stage_before(dist, name)
             mass = float(before.probs[stage.kept].sum())
-            p = f" {settings.top_p:g}" if settings is not None else ""
-            text = f"top-p{p}: Σ = {mass:.2f}"
+            if settings is not None:
+                text = texts.fill(texts.top_p, p=settings.top_p, mass=mass)
+            else:
+                text = texts.fill(texts.top_p_unknown, mass=mass)
         if count is None:
-            notes.append(f"{text} (not the first bars: the repetition penalty reordered them)")
+            notes.append(texts.fill(texts.reordered, cut=text))
         elif count >= rows:
             if count < len(dist.tokens):
-                notes.append(f"{text} (cut beyond the {rows} bars shown)")
+                notes.append(texts.fill(texts.beyond, cut=text, rows=rows))
         else:
             shapes.append(
                 {
@@ -230,7 +291,7 @@ def distribution_figure(
                     "y1": level,
                     "line": {"color": CUT_COLOUR, "width": 2, "dash": "dot"},
                     "label": {
-                        "text": f"min-p: {ratio:.2g} × the top bar",
+                        "text": texts.fill(texts.min_p, ratio=ratio),
                         "textposition": "end",
                         "yanchor": "bottom",
                         "font": {"size": 11, "color": CUT_COLOUR},
@@ -239,10 +300,13 @@ def distribution_figure(
             )
 
     if skipped_to is not None:
-        notes.append(f"the last bar, {labels[-1]}, is the drawn token: number {skipped_to} by the model's probability")
-    title = (
-        f"Entropy {dist.entropy_bits_original:.2f} → {dist.entropy_bits_final:.2f} bits · "
-        f"effective choices {dist.effective_choices_original:.1f} → {dist.effective_choices_final:.1f}"
+        notes.append(texts.fill(texts.drawn_last, label=labels[-1], rank=skipped_to))
+    title = texts.fill(
+        texts.title,
+        entropy_before=dist.entropy_bits_original,
+        entropy_after=dist.entropy_bits_final,
+        choices_before=dist.effective_choices_original,
+        choices_after=dist.effective_choices_final,
     )
     layout: dict = {
         "title": {"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
@@ -254,7 +318,8 @@ def distribution_figure(
         # title on the first line, legend on the second, cut labels inside the plot: no overlaps
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
         "xaxis": {"type": "category", "tickangle": 0, "tickfont": {"size": 13}},
-        "yaxis": {"title": {"text": "probability"}, "rangemode": "tozero"},
+        "yaxis": {"title": {"text": texts.probability}, "rangemode": "tozero"},
+        "separators": texts.separators,
         "shapes": shapes,
         "annotations": annotations,
         "meta": {
@@ -277,7 +342,7 @@ def distribution_figure(
             }
         )
     if uniform is not None:
-        _add_uniform_strip(dist, float(uniform), data, layout)
+        _add_uniform_strip(dist, float(uniform), data, layout, texts)
     for name in ("shapes", "annotations"):
         if not layout[name]:
             del layout[name]
@@ -295,7 +360,9 @@ def _min_p_ratio(probs_before: np.ndarray, kept: np.ndarray) -> float | None:
     return float(surviving.min() / probs_before.max())
 
 
-def _add_uniform_strip(dist: NextTokenDistribution, u: float, data: list[dict], layout: dict) -> None:
+def _add_uniform_strip(
+    dist: NextTokenDistribution, u: float, data: list[dict], layout: dict, texts: DistributionChartTexts
+) -> None:
     """A strip under the bars: the surviving tokens end to end (most probable first), and ``u``."""
     probs = dist.stages[-1].probs
     order = most_probable_first(probs)
@@ -311,7 +378,7 @@ def _add_uniform_strip(dist: NextTokenDistribution, u: float, data: list[dict], 
     data.append(
         {
             "type": "bar",
-            "name": "u on the cumulative distribution",
+            "name": texts.strip,
             "orientation": "h",
             "x": widths,
             "base": starts,
@@ -335,7 +402,7 @@ def _add_uniform_strip(dist: NextTokenDistribution, u: float, data: list[dict], 
         }
     )
     layout["yaxis"]["domain"] = [0.3, 1.0]
-    layout["xaxis2"] = {"domain": [0, 1], "range": [0, 1], "anchor": "y2", "title": {"text": "cumulative"}}
+    layout["xaxis2"] = {"domain": [0, 1], "range": [0, 1], "anchor": "y2", "title": {"text": texts.cumulative}}
     layout["yaxis2"] = {"domain": [0, 0.13], "anchor": "x2", "showticklabels": True, "fixedrange": True}
     layout["height"] = 460
     layout["shapes"].append(
@@ -353,7 +420,7 @@ def _add_uniform_strip(dist: NextTokenDistribution, u: float, data: list[dict], 
     )
     layout["annotations"].append(
         {
-            "text": f"u = {u:.3f} lands on {readable_token(dist.tokens[drawn])}",
+            "text": texts.fill(texts.lands, u=u, token=readable_token(dist.tokens[drawn])),
             "xref": "x2",
             "yref": "y2 domain",
             "x": u,

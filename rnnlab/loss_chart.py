@@ -7,14 +7,15 @@ UI-free (Plotly only), so a notebook can draw the same chart as the app::
     loss_figure([curve_from_events("LSTM", events)], unit="bits", references=trainer.references)
 
 A :class:`Curve` holds the numbers of one run in nats; :func:`loss_figure` converts them to the
-unit asked for, so changing the unit never touches the data.
+unit asked for, so changing the unit never touches the data. Its words are English unless a
+:class:`LossChartTexts` in another language is passed.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
@@ -37,14 +38,33 @@ RUN_COLOURS = (
 )
 REFERENCE_COLOUR = "#888888"
 
-# The dashed lines, in the order they are drawn, and what each one is called on the chart.
-REFERENCE_LABELS = {
-    "uniform": "uniform (ln V)",
-    "unigram": "unigram",
-    "bigram": "bigram",
-}
 
-_X_TITLES = {"step": "training step", "seconds": "training time (seconds)"}
+@dataclass(frozen=True)
+class LossChartTexts:
+    """Every word the loss chart shows, in English unless another language's texts are given.
+
+    ``loss_title`` holds the fields ``{unit}`` and ``{token_name}``; ``references`` names the dashed
+    lines. ``separators`` is Plotly's: the decimal mark, then the thousands separator.
+    """
+
+    train: str = "train"
+    validation: str = "validation"
+    x_titles: Mapping[str, str] = field(
+        default_factory=lambda: {"step": "training step", "seconds": "training time (seconds)"}
+    )
+    x_names: Mapping[str, str] = field(default_factory=lambda: {"step": "step", "seconds": "seconds"})
+    units: Mapping[str, str] = field(
+        default_factory=lambda: {"nats": "nats", "bits": "bits", "perplexity": "perplexity"}
+    )
+    loss_title: str = "loss ({unit} per {token_name})"
+    perplexity_title: str = "perplexity (log scale)"
+    references: Mapping[str, str] = field(
+        default_factory=lambda: {"uniform": "uniform (ln V)", "unigram": "unigram", "bigram": "bigram"}
+    )
+    separators: str = ".,"
+
+
+ENGLISH = LossChartTexts()
 
 
 @dataclass(frozen=True)
@@ -150,11 +170,11 @@ def curve_from_history(label: str, history: Iterable[HistoryRow]) -> Curve:
     )
 
 
-def axis_title(unit: str, token_name: str = "token") -> str:
+def axis_title(unit: str, token_name: str = "token", texts: LossChartTexts = ENGLISH) -> str:
     """The y-axis title of ``unit``: ``"loss (bits per character)"``, ``"perplexity (log scale)"``..."""
     if unit == "perplexity":
-        return "perplexity (log scale)"
-    return f"loss ({unit} per {token_name})"
+        return texts.perplexity_title
+    return texts.loss_title.format(unit=texts.units[unit], token_name=token_name)
 
 
 def _converted(values: Iterable[float], unit: str) -> list[float]:
@@ -169,12 +189,14 @@ def loss_figure(
     references: Mapping[str, float] | None = None,
     title: str | None = None,
     token_name: str = "token",
+    texts: LossChartTexts = ENGLISH,
 ) -> go.Figure:
     """Training (solid) and validation (dashed, with markers) loss of each run, one colour per run.
 
     ``unit`` is 'nats', 'bits' or 'perplexity' (log-scale y axis); ``x_axis`` is 'step' or
     'seconds'. ``references`` (e.g. ``Trainer.references``: uniform, unigram, bigram losses in
-    nats) become dashed grey horizontal lines, each with a label at the right edge.
+    nats) become dashed grey horizontal lines, each with a label at the right edge. ``texts``
+    gives the chart's words (axis titles, the curves' and lines' names) in another language.
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
@@ -182,14 +204,17 @@ def loss_figure(
         raise ValueError(f"x_axis must be one of {X_AXES}, not {x_axis!r}")
     log_y = unit == "perplexity"
     x_unit = "s" if x_axis == "seconds" else ""
-    hover = f"%{{fullData.name}}<br>{x_axis} %{{x:,.4~f}}{x_unit}<br>%{{y:.4f}} {unit}<extra></extra>"
+    hover = (
+        f"%{{fullData.name}}<br>{texts.x_names[x_axis]} %{{x:,.4~f}}{x_unit}"
+        f"<br>%{{y:.4f}} {texts.units[unit]}<extra></extra>"
+    )
 
     figure = go.Figure()
     for number, curve in enumerate(curves):
         colour = RUN_COLOURS[number % len(RUN_COLOURS)]
         figure.add_trace(
             go.Scatter(
-                name=f"{curve.label} · train",
+                name=f"{curve.label} · {texts.train}",
                 x=list(curve.steps if x_axis == "step" else curve.seconds),
                 y=_converted(curve.train, unit),
                 mode="lines",
@@ -200,7 +225,7 @@ def loss_figure(
         )
         figure.add_trace(
             go.Scatter(
-                name=f"{curve.label} · validation",
+                name=f"{curve.label} · {texts.validation}",
                 x=list(curve.val_steps if x_axis == "step" else curve.val_seconds),
                 y=_converted(curve.val, unit),
                 mode="lines+markers",
@@ -230,7 +255,7 @@ def loss_figure(
         # Annotations (unlike shapes) take log10 of the value on a log axis.
         figure.add_annotation(
             name=name,
-            text=f"{REFERENCE_LABELS.get(name, name)}: {value:.2f}",
+            text=f"{texts.references.get(name, name)}: {value:.2f}".replace(".", texts.separators[0]),
             xref="paper",
             x=1,
             xanchor="right",
@@ -243,10 +268,11 @@ def loss_figure(
 
     figure.update_layout(
         title={"text": title} if title else None,
-        xaxis_title=_X_TITLES[x_axis],
-        yaxis_title=axis_title(unit, token_name),
+        xaxis_title=texts.x_titles[x_axis],
+        yaxis_title=axis_title(unit, token_name, texts),
         yaxis_type="log" if log_y else "linear",
         hovermode="closest",
+        separators=texts.separators,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
         margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 10},
     )

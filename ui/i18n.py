@@ -13,11 +13,22 @@ quizzes, the lesson widgets' labels) lives in ``lessons/<language>/`` instead.
 A radio or selectbox whose *option labels* are translated needs :func:`translated_choice`:
 Streamlit's browser side remembers a choice by its label, so a plain widget would lose the
 choice (or show it in the old language) when the language changes.
+
+The library (``rnnlab``) speaks English only. Its sentences a learner meets (errors, warnings, the
+built-in texts' descriptions) go through :func:`library_text`, which finds the Swedish for the ones
+it knows; the charts take their words from :func:`loss_chart_texts` and :func:`distribution_chart_texts`.
 """
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
+
+from rnnlab.builtin_corpora import BUILTIN_CORPORA
+from rnnlab.corpus import BINARY_MESSAGE, CP1252_WARNING, LATIN1_WARNING
+from rnnlab.distribution_chart import DistributionChartTexts
+from rnnlab.loss_chart import LossChartTexts
 
 LANGUAGES = {"en": "English", "sv": "Svenska"}
 DEFAULT_LANGUAGE = "en"
@@ -106,6 +117,265 @@ LABELS: dict[str, dict[str, str]] = {
     "quiz.correct": {"en": "Correct!", "sv": "Rätt!"},
     "quiz.incorrect": {"en": "Not quite. The answer is: {answer}", "sv": "Inte riktigt. Rätt svar är: {answer}"},
     "quiz.try_again": {"en": "Try again", "sv": "Försök igen"},
+    # words both pages use
+    "unit.char": {"en": "character", "sv": "tecken"},
+    "unit.word": {"en": "token", "sv": "token"},
+    "units.char": {"en": "characters", "sv": "tecken"},
+    "units.word": {"en": "tokens", "sv": "token"},
+    # train page
+    "train.title": {"en": "Train a model", "sv": "Träna en modell"},
+    "train.intro": {
+        "en": "A recurrent network reads your text one character at a time and learns to guess the next one: "
+        "pick a text, press **Start**, and watch its guesses go from noise to words.",
+        "sv": "Ett återkopplat nät läser din text ett tecken i taget och lär sig gissa nästa. Välj en text, "
+        "tryck på **Start** och se gissningarna gå från brus till ord.",
+    },
+    "train.text.heading": {"en": "1 · Text", "sv": "1 · Text"},
+    "train.text.source": {"en": "Where does the text come from?", "sv": "Var kommer texten ifrån?"},
+    "train.source.builtin": {"en": "Built-in text", "sv": "Inbyggd text"},
+    "train.source.upload": {"en": "Upload a .txt file", "sv": "Ladda upp en .txt-fil"},
+    "train.source.paste": {"en": "Paste text", "sv": "Klistra in text"},
+    "train.reading": {"en": "Reading {title}...", "sv": "Läser {title} …"},
+    "train.upload.help": {
+        "en": "Plain text, up to 5 MB. UTF-8 is best; other encodings are guessed.",
+        "sv": "Ren text, högst 5 MB. UTF-8 är bäst. Andra teckenkodningar gissar appen sig fram till.",
+    },
+    "train.upload.empty": {
+        "en": "Choose a plain-text file: a book, song lyrics, your own notes...",
+        "sv": "Välj en textfil: en bok, sångtexter, dina egna anteckningar …",
+    },
+    "train.paste.placeholder": {
+        "en": "Paste a few pages of text here (the more, the better).",
+        "sv": "Klistra in några sidor text här. Ju mer, desto bättre.",
+    },
+    "train.paste.empty": {
+        "en": "Paste some text above, then press Ctrl+Enter (or click outside the box).",
+        "sv": "Klistra in text ovanför och tryck sedan Ctrl+Enter (eller klicka utanför rutan).",
+    },
+    "train.paste.name": {"en": "pasted text", "sv": "inklistrad text"},
+    "train.count.chars": {"en": "**{count}** characters", "sv": "**{count}** tecken"},
+    "train.count.symbols": {"en": "**{count}** distinct symbols", "sv": "**{count}** olika symboler"},
+    "train.count.words": {
+        "en": "**{count}** tokens (words and punctuation marks)",
+        "sv": "**{count}** token (ord och skiljetecken)",
+    },
+    "train.count.vocab.char": {"en": "vocabulary of **{count}** symbols", "sv": "ordförråd på **{count}** symboler"},
+    "train.count.vocab.word": {"en": "vocabulary of **{count}** tokens", "sv": "ordförråd på **{count}** token"},
+    "train.vocab.help": {
+        "en": "The vocabulary is every token the model can predict, plus {unknown} standing for the rare ones "
+        "left out.",
+        "sv": "Ordförrådet är alla token som modellen kan förutsäga, plus {unknown}, som står för de ovanliga "
+        "som inte fick plats.",
+    },
+    "train.preview": {
+        "en": "Preview of **{name}** (first {count} characters):",
+        "sv": "Så börjar **{name}** (de första {count} tecknen):",
+    },
+    "train.folded": {
+        "en": "{folded} rare symbols ({occurrences} occurrences) are folded into {unknown}: the model treats "
+        "them all as one unknown symbol.",
+        "sv": "{folded} ovanliga symboler ({occurrences} förekomster) slås ihop till {unknown}. Modellen ser "
+        "dem alla som en och samma okända symbol.",
+    },
+    "train.use_seq_len": {"en": "Use sequence length {seq_len}", "sv": "Använd sekvenslängd {seq_len}"},
+    "train.settings.heading": {"en": "2 · Settings", "sv": "2 · Inställningar"},
+    "train.preset.quick": {"en": "Quick demo (20 s)", "sv": "Snabb demo (20 s)"},
+    "train.preset.better": {"en": "Better (2 min)", "sv": "Bättre (2 min)"},
+    "train.preset.help": {
+        "en": "Set all the settings below to a tried recipe (the text stays as it is).",
+        "sv": "Ställer in allt nedanför efter ett beprövat recept. Texten ändras inte.",
+    },
+    "train.level": {"en": "Tokens", "sv": "Token"},
+    "train.level.char": {"en": "Characters", "sv": "Tecken"},
+    "train.level.word": {"en": "Words", "sv": "Ord"},
+    "train.level.help": {
+        "en": "What the model reads and predicts: one character at a time (it must learn to spell) or one "
+        "word or punctuation mark at a time (needs a longer text).",
+        "sv": "Vad modellen läser och förutsäger: ett tecken i taget (då måste den lära sig stava) eller ett "
+        "ord eller skiljetecken i taget (då behövs en längre text).",
+    },
+    "train.cell": {"en": "Cell", "sv": "Celltyp"},
+    "train.cell.help": {
+        "en": "The recurrent unit that carries a memory from one token to the next. A plain RNN forgets "
+        "quickly; LSTM and GRU have gates that decide what to keep, so they remember longer.",
+        "sv": "Den återkopplade enheten som bär ett minne från en token till nästa. En vanlig RNN glömmer "
+        "snabbt. LSTM och GRU har grindar som avgör vad som ska sparas, så de minns längre.",
+    },
+    "train.hidden_size": {"en": "Hidden size", "sv": "Dolda enheter"},
+    "train.hidden_size.help": {
+        "en": "How many numbers the memory holds. Bigger learns more, but is slower.",
+        "sv": "Hur många tal minnet rymmer. Fler lär sig mer, men träningen går långsammare.",
+    },
+    "train.seq_len": {"en": "Sequence length", "sv": "Sekvenslängd"},
+    "train.seq_len.help": {
+        "en": "How many tokens the model reads in one go during training: the longest pattern it is shown at once.",
+        "sv": "Hur många token modellen läser i ett svep under träningen, alltså det längsta mönster den får "
+        "se på en gång.",
+    },
+    "train.learning_rate": {"en": "Learning rate", "sv": "Inlärningstakt"},
+    "train.learning_rate.help": {
+        "en": "How big a step the weights take after each batch (log scale). Too small: slow. Too large: the "
+        "loss jumps around or training diverges.",
+        "sv": "Hur stort steg vikterna tar efter varje batch (logaritmisk skala). För litet: det går "
+        "långsamt. För stort: förlusten hoppar runt eller så spårar träningen ur.",
+    },
+    "train.num_layers": {"en": "Layers", "sv": "Lager"},
+    "train.num_layers.help": {
+        "en": "Recurrent layers stacked on top of each other. One is enough to start.",
+        "sv": "Återkopplade lager staplade på varandra. Ett räcker gott till att börja med.",
+    },
+    "train.batch_size": {"en": "Batch size", "sv": "Batchstorlek"},
+    "train.batch_size.help": {
+        "en": "How many pieces of text are read side by side in one step. Bigger batches give smoother but "
+        "slower steps.",
+        "sv": "Hur många textbitar som läses sida vid sida i ett steg. Större batcher ger jämnare men "
+        "långsammare steg.",
+    },
+    "train.max_seconds": {"en": "Time budget (seconds)", "sv": "Tidsbudget (sekunder)"},
+    "train.max_seconds.help": {
+        "en": "Training stops after this much training time (pauses do not count).",
+        "sv": "Träningen slutar efter så här lång tid. Pauser räknas inte.",
+    },
+    "train.controls.heading": {"en": "3 · Train", "sv": "3 · Träna"},
+    "train.preparing": {
+        "en": "Preparing the text and building the model...",
+        "sv": "Förbereder texten och bygger modellen …",
+    },
+    "train.preparing_step": {
+        "en": "Preparing the text and building the model and taking one step...",
+        "sv": "Förbereder texten, bygger modellen och tar ett steg …",
+    },
+    "train.start": {"en": "Start", "sv": "Start"},
+    "train.start.help": {
+        "en": "Build a new model with these settings and train it.",
+        "sv": "Bygg en ny modell med de här inställningarna och träna den.",
+    },
+    "train.pause": {"en": "Pause", "sv": "Pausa"},
+    "train.resume": {"en": "Resume", "sv": "Fortsätt"},
+    "train.stop": {"en": "Stop", "sv": "Stoppa"},
+    "train.stop.help": {
+        "en": "Stop training; the model keeps what it learned so far.",
+        "sv": "Avbryt träningen. Modellen behåller det den har lärt sig hittills.",
+    },
+    "train.step": {"en": "Step once", "sv": "Ett steg"},
+    "train.step.help": {
+        "en": "Train on exactly one batch, then wait: watch one step at a time.",
+        "sv": "Träna på exakt en batch och vänta sedan. Följ träningen ett steg i taget.",
+    },
+    "train.state.ready": {"en": "ready", "sv": "redo"},
+    "train.state.queued": {"en": "queued", "sv": "i kö"},
+    "train.state.running": {"en": "training", "sv": "tränar"},
+    "train.state.paused": {"en": "paused", "sv": "pausad"},
+    "train.state.finished": {"en": "finished", "sv": "klar"},
+    "train.state.stopped": {"en": "stopped", "sv": "stoppad"},
+    "train.state.diverged": {"en": "diverged", "sv": "spårade ur"},
+    "train.state.failed": {"en": "failed", "sv": "misslyckades"},
+    "train.eta": {"en": "ETA {duration}", "sv": "{duration} kvar"},
+    "train.queue": {
+        "en": "{place} in the queue · the server trains a few runs at a time; yours starts next",
+        "sv": "plats {number} i kön · servern tränar några körningar åt gången, och din står på tur",
+    },
+    "train.not_saved": {
+        "en": "This run could not be saved on the server ({error}); download the model to keep it.",
+        "sv": "Körningen kunde inte sparas på servern ({error}). Ladda ner modellen om du vill behålla den.",
+    },
+    "train.starting": {"en": "starting", "sv": "startar"},
+    "train.speed": {"en": "{count} chars/s", "sv": "{count} tecken/s"},
+    "train.step_number": {"en": "step {step}", "sv": "steg {step}"},
+    "train.val_loss": {"en": "Validation loss", "sv": "Valideringsförlust"},
+    "train.val_loss.help": {
+        "en": "Cross-entropy on text the model never trains on (lower is better); the change is since the "
+        "previous evaluation.",
+        "sv": "Korsentropin på text som modellen aldrig tränar på (lägre är bättre). Ändringen räknas från "
+        "förra utvärderingen.",
+    },
+    "train.bits_per_char": {"en": "Bits per character", "sv": "Bit per tecken"},
+    "train.bits_per_char.help": {
+        "en": "How many yes/no questions the model needs, on average, to guess the next character.",
+        "sv": "Hur många ja/nej-frågor modellen i snitt behöver för att gissa nästa tecken.",
+    },
+    "train.steps": {"en": "Steps", "sv": "Steg"},
+    "train.learning_rate_now": {"en": "Learning rate now", "sv": "Inlärningstakt nu"},
+    "train.learning_rate_now.help": {"en": "It warms up, then decays.", "sv": "Den ökar först och avtar sedan."},
+    "train.chart.x": {"en": "x axis", "sv": "x-axel"},
+    "train.chart.x.step": {"en": "steps", "sv": "steg"},
+    "train.chart.x.seconds": {"en": "seconds", "sv": "sekunder"},
+    "train.chart.unit": {"en": "Loss in", "sv": "Förlust i"},
+    "train.chart.unit.nats": {"en": "nats", "sv": "nats"},
+    "train.chart.unit.bits": {"en": "bits", "sv": "bit"},
+    "train.chart.unit.perplexity": {"en": "perplexity", "sv": "perplexitet"},
+    "train.chart.unit.help": {
+        "en": "nats: natural log; bits: log base 2 (bits per character at character level); perplexity: as "
+        "unsure as a choice between this many equally likely tokens.",
+        "sv": "nats: naturlig logaritm. bit: logaritm med basen 2 (bit per tecken på teckennivå). "
+        "perplexitet: lika osäker som ett val mellan så här många lika troliga token.",
+    },
+    "train.chart.references": {"en": "Reference lines", "sv": "Referenslinjer"},
+    "train.chart.references.help": {
+        "en": "What simple counting gets: the loss to beat.",
+        "sv": "Vad enkel räkning klarar: förlusten som modellen ska slå.",
+    },
+    "train.chart.overlay": {"en": "Compare with earlier runs", "sv": "Jämför med tidigare körningar"},
+    "train.chart.overlay.placeholder": {
+        "en": "Pick runs to overlay their curves",
+        "sv": "Välj körningar vars kurvor ska läggas ovanpå",
+    },
+    "train.chart.legend": {
+        "en": "Solid line: training loss (smoothed); dashed line with dots: validation loss. Grey dashed lines "
+        "are what simple counting gets on the validation text: **uniform** guesses every symbol equally "
+        "(ln V), **unigram** knows how common each symbol is, **bigram** also looks at the previous symbol. "
+        "Below the bigram line, the model uses more context than one symbol.",
+        "sv": "Heldragen linje: träningsförlust (utjämnad). Streckad linje med punkter: valideringsförlust. "
+        "De grå streckade linjerna visar vad enkel räkning klarar på valideringstexten: **jämn** gissning "
+        "ger alla symboler samma chans (ln V), **unigram** vet hur vanlig varje symbol är och **bigram** "
+        "tittar också på symbolen före. Under bigramlinjen använder modellen mer sammanhang än en enda symbol.",
+    },
+    "train.samples.heading": {"en": "What the model writes", "sv": "Vad modellen skriver"},
+    "train.samples.step": {"en": "Samples after step", "sv": "Exempel efter steg"},
+    "train.samples.step.help": {
+        "en": "Look back at what the model wrote earlier: noise first, then letters, words... Move it to the "
+        "right end to follow the newest samples again.",
+        "sv": "Titta tillbaka på vad modellen skrev tidigare: först brus, sedan bokstäver, ord … Dra reglaget "
+        "längst till höger för att följa de nyaste exemplen igen.",
+    },
+    "train.samples.greedy": {
+        "en": "Greedy: always the most likely next {token} (step {step})",
+        "sv": "Girig avkodning: modellen tar alltid sitt mest troliga val (steg {step})",
+    },
+    "train.samples.sampled": {
+        "en": "Sampled at temperature 0.8: drawn at random from the model's probabilities",
+        "sv": "Slumpmässigt urval vid temperatur 0,8: dras slumpvis enligt modellens sannolikheter",
+    },
+    "train.live.empty": {
+        "en": "Press **Start**: the loss chart and the model's first attempts at writing appear here.",
+        "sv": "Tryck på **Start**. Här dyker förlustkurvan och modellens första skrivförsök upp.",
+    },
+    "train.results.heading": {"en": "4 · Use the model", "sv": "4 · Använd modellen"},
+    "train.results.run": {"en": "Run", "sv": "Körning"},
+    "train.results.explore": {"en": "Explore in Generate", "sv": "Utforska i Generera"},
+    "train.results.download": {"en": "Download the model", "sv": "Ladda ner modellen"},
+    "train.results.download.help": {
+        "en": "The weights and the vocabulary in one .safetensors file (no pickle): load it on the Generate "
+        "page or with `python -m rnnlab generate`.",
+        "sv": "Vikterna och ordförrådet i en enda .safetensors-fil (ingen pickle). Ladda den på sidan "
+        "Generera eller med `python -m rnnlab generate`.",
+    },
+    "train.results.saved": {
+        "en": "Your runs are saved on the server: this page's address brings them back after a refresh, and "
+        "anyone with the link can open them: `{link}`",
+        "sv": "Dina körningar sparas på servern. Sidans adress tar fram dem igen efter en omladdning, och alla "
+        "som har länken kan öppna dem: `{link}`",
+    },
+    "train.results.all_runs": {
+        "en": "All {count} runs of this session",
+        "sv": "Alla {count} körningar i den här sessionen",
+    },
+    "train.table.run": {"en": "run", "sv": "körning"},
+    "train.table.state": {"en": "state", "sv": "läge"},
+    "train.table.steps": {"en": "steps", "sv": "steg"},
+    "train.table.seconds": {"en": "seconds", "sv": "sekunder"},
+    "train.table.val_loss": {"en": "val loss (nats)", "sv": "valideringsförlust (nats)"},
+    "train.table.bits": {"en": "bits/char", "sv": "bit/tecken"},
 }
 
 
@@ -132,10 +402,16 @@ def t(key: str, **values) -> str:
     return text.format(**values) if values else text
 
 
-def number(value: int) -> str:
-    """A whole number with thousands grouped as the language writes them (1,234 / 1 234)."""
-    grouped = f"{value:,}"
-    return grouped.replace(",", "\u00a0") if current_language() == "sv" else grouped
+def labels(prefix: str, options) -> dict:
+    """``{option: t(prefix + "." + option)}``: option labels for a ``format_func``, made once, in the
+    language of this run (a ``format_func`` may be called again after the run, e.g. by AppTest)."""
+    return {option: t(f"{prefix}.{option}") for option in options}
+
+
+def number(value: float, spec: str = ",") -> str:
+    """``format(value, spec)`` as the language writes numbers: 1,234.5 / 1 234,5."""
+    text = format(value, spec)
+    return _swedish_digits(text) if current_language() == "sv" else text
 
 
 def language_switch() -> str:
@@ -175,3 +451,197 @@ def translated_choice(widget, label: str, options, *, key: str, format_func, def
             on_change()
 
     return widget(label, options, format_func=format_func, key=widget_key, on_change=keep, **kwargs)
+
+
+# --- the library's English, in Swedish ----------------------------------------------------------------
+
+# (a regular expression matching one whole English sentence of rnnlab, its Swedish): the named
+# groups of the match fill the Swedish sentence's fields.
+SWEDISH_LIBRARY_TEXTS: tuple[tuple[str, str], ...] = (
+    (r"The file is empty\.", "Filen är tom."),
+    (
+        re.escape(BINARY_MESSAGE),
+        "Det här ser ut att vara en binärfil (en bild eller ett program), inte text. Ladda upp en .txt-fil.",
+    ),
+    (
+        r"This is a (?P<kind>\w+) image, not text; upload a \.txt file\.",
+        "Det här är en {kind}-bild, inte text. Ladda upp en .txt-fil.",
+    ),
+    (
+        r"This is a PDF document, .*",
+        "Det här är ett PDF-dokument, inte ren text. Kopiera texten till en .txt-fil och ladda upp den.",
+    ),
+    (
+        r"This is a compressed file .*",
+        "Det här är en komprimerad fil (.zip, .docx eller .odt), inte ren text. Spara texten som en .txt-fil "
+        "och ladda upp den.",
+    ),
+    (
+        r"This is a gzip-compressed file, .*",
+        "Det här är en gzip-komprimerad fil, inte text. Packa upp den och ladda upp .txt-filen som ligger i den.",
+    ),
+    (
+        r"The file starts like (?P<name>\S+) text but is not valid \S+; save it again as UTF-8\.",
+        "Filen börjar som {name}-text men är inte giltig {name}. Spara den igen som UTF-8.",
+    ),
+    (
+        r"The file contains only spaces and line breaks, no text\.",
+        "Filen innehåller bara mellanslag och radbrytningar, ingen text.",
+    ),
+    (r"The file is slightly larger than the (?P<limit>.+) limit\.", "Filen är lite större än gränsen på {limit}."),
+    (
+        r"The file is (?P<size>.+), which is more than the (?P<limit>.+) limit\.",
+        "Filen är {size}, mer än gränsen på {limit}.",
+    ),
+    (
+        re.escape(CP1252_WARNING),
+        "Filen är inte UTF-8, så den lästes som Windows-1252 (västeuropeisk). Om några bokstäver ser konstiga "
+        "ut, spara filen som UTF-8.",
+    ),
+    (
+        re.escape(LATIN1_WARNING),
+        "Filen är inte UTF-8, så den lästes som Latin-1 (ISO-8859-1). Om några bokstäver ser konstiga ut, "
+        "spara filen som UTF-8.",
+    ),
+    (
+        r"The text contains (?P<count>\d+) invisible control characters?; .*",
+        "Texten innehåller {count} osynliga styrtecken. De finns kvar, men modellen lär sig dem som symboler.",
+    ),
+    (
+        r"The text has (?P<count>[\d,]+) characters, but a sequence length of (?P<seq_len>\d+) needs at least "
+        r"(?P<needed>[\d,]+) \(so that the training part and the (?P<percent>[\d.]+%) validation part each hold "
+        r"(?P<window>\d+)\); use a longer text or a shorter sequence length\.",
+        "Texten har {count} tecken, men sekvenslängden {seq_len} kräver minst {needed}, så att både "
+        "träningsdelen och valideringsdelen ({percent}) rymmer {window} tecken i följd. Använd en längre text "
+        "eller en kortare sekvenslängd.",
+    ),
+    (
+        r"The text has (?P<count>[\d,]+) tokens \(words and punctuation marks\), but a sequence length of "
+        r"(?P<seq_len>\d+) needs at least (?P<needed>[\d,]+) \(so that the training part and the "
+        r"(?P<percent>[\d.]+%) validation part each hold (?P<window>\d+)\); use a longer text or a shorter "
+        r"sequence length\.",
+        "Texten har {count} token (ord och skiljetecken), men sekvenslängden {seq_len} kräver minst {needed}, "
+        "så att både träningsdelen och valideringsdelen ({percent}) rymmer {window} token i följd. Använd en "
+        "längre text eller en kortare sekvenslängd.",
+    ),
+    (
+        r"Training diverged at step (?P<step>[\d,]+) \(the loss became (?P<loss>\S+) nats\): .*",
+        "Träningen spårade ur vid steg {step} (förlusten blev {loss} nats). Inlärningstakten är troligen för "
+        "hög. De senaste fungerande vikterna finns kvar.",
+    ),
+    (r"Stopped: the model keeps what it learned so far\.", "Stoppad. Modellen behåller det den har lärt sig hittills."),
+    (r"Training failed unexpectedly: (?P<detail>.*)", "Träningen avbröts av ett oväntat fel: {detail}"),
+    (r"The checkpoint file is empty\.", "Modellfilen är tom."),
+    (
+        r"This file is not a valid model checkpoint: it looks like a Python pickle .*",
+        "Det här är ingen giltig modellfil: den ser ut som en Python-pickle (till exempel från torch.save), "
+        "och sådana laddas aldrig, av säkerhetsskäl.",
+    ),
+    (r"This file is not a valid model checkpoint: .*", "Det här är ingen giltig modellfil från Char-RNN Lab."),
+    (r"The checkpoint file is cut short \(truncated\).*", "Modellfilen är avkortad: den tar slut för tidigt."),
+    (
+        r"The checkpoint has no Char-RNN Lab metadata\.",
+        "Filen saknar Char-RNN Labs metadata, så den är ingen modell härifrån.",
+    ),
+    (r"The checkpoint's weights .*", "Modellfilens vikter går inte att använda, så den är ingen fungerande modell."),
+)
+
+# The built-in texts' titles and descriptions in Swedish (by the name in rnnlab.builtin_corpora).
+SWEDISH_CORPORA: dict[str, tuple[str, str]] = {
+    "zen": (
+        "The Zen of Python",
+        "Nitton korta tänkespråk (under 1 000 tecken). En modell lär sig dem snart utantill, och då ser du "
+        "hur överanpassning ser ut.",
+    ),
+    "python": (
+        "Pythonkod",
+        "Ungefär en miljon tecken kod ur Pythons standardbibliotek. Se modellen lära sig indrag, parenteser "
+        "och nyckelord.",
+    ),
+    "docstrings": (
+        "Engelska ur Pythons dokumentation",
+        "Ungefär en halv miljon tecken engelska meningar, hämtade ur förklaringarna (docstrings) i Pythons "
+        "standardbibliotek.",
+    ),
+}
+
+
+def library_text(text: str) -> str:
+    """One of rnnlab's English sentences in the learner's language (as it is when no translation is known)."""
+    if current_language() != "sv":
+        return text
+    for pattern, swedish in SWEDISH_LIBRARY_TEXTS:
+        match = re.fullmatch(pattern, text, flags=re.DOTALL)
+        if match:
+            fields = {name: _swedish_digits(value) for name, value in match.groupdict().items()}
+            return swedish.format(**fields)
+    return text
+
+
+def _swedish_digits(value: str) -> str:
+    """A number the library wrote ("1,234" or "12.5") as Swedish writes it; other text as it is."""
+    if re.fullmatch(r"[-+]?[\d,]+(\.\d+)?", value):
+        return value.replace(",", "\u00a0").replace(".", ",")
+    return value
+
+
+def corpus_words(name: str) -> tuple[str, str]:
+    """A built-in text's title and description in the learner's language."""
+    if current_language() == "sv" and name in SWEDISH_CORPORA:
+        return SWEDISH_CORPORA[name]
+    return BUILTIN_CORPORA[name].title, BUILTIN_CORPORA[name].description
+
+
+# --- the charts' words --------------------------------------------------------------------------------
+
+LOSS_CHART_TEXTS = {
+    "en": LossChartTexts(),
+    "sv": LossChartTexts(
+        train="träning",
+        validation="validering",
+        x_titles={"step": "träningssteg", "seconds": "träningstid (sekunder)"},
+        x_names={"step": "steg", "seconds": "sekunder"},
+        units={"nats": "nats", "bits": "bit", "perplexity": "perplexitet"},
+        loss_title="förlust ({unit} per {token_name})",
+        perplexity_title="perplexitet (logaritmisk skala)",
+        references={"uniform": "jämn (ln V)", "unigram": "unigram", "bigram": "bigram"},
+        separators=", ",
+    ),
+}
+
+DISTRIBUTION_CHART_TEXTS = {
+    "en": DistributionChartTexts(),
+    "sv": DistributionChartTexts(
+        original="modellen (T = 1)",
+        final="efter dina inställningar",
+        hover_model="modellen",
+        hover_settings="inställningar",
+        hover_removed=" · bortklippt av {stage}",
+        hover_drawn=" · dragen",
+        probability="sannolikhet",
+        cumulative="kumulativ",
+        title="Entropi {entropy_before:.2f} → {entropy_after:.2f} bit · "
+        "effektiva val {choices_before:.1f} → {choices_after:.1f}",
+        top_k="top-k = {k}",
+        top_k_unknown="top-k behåller {count}",
+        top_p="top-p {p:g}: Σ = {mass:.2f}",
+        top_p_unknown="top-p: Σ = {mass:.2f}",
+        min_p="min-p: {ratio:.2g} × högsta stapeln",
+        reordered="{cut} (inte de första staplarna: upprepningsstraffet ändrade ordningen)",
+        beyond="{cut} (klipper bortom de {rows} staplar som visas)",
+        drawn_last="sista stapeln, {label}, är den dragna token: nummer {rank} efter modellens sannolikhet",
+        strip="u på den kumulativa fördelningen",
+        lands="u = {u:.3f} hamnar på {token}",
+        separators=", ",
+    ),
+}
+
+
+def loss_chart_texts() -> LossChartTexts:
+    """The loss chart's words in the learner's language."""
+    return LOSS_CHART_TEXTS[current_language()]
+
+
+def distribution_chart_texts() -> DistributionChartTexts:
+    """The next-token chart's words in the learner's language."""
+    return DISTRIBUTION_CHART_TEXTS[current_language()]

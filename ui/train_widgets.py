@@ -10,18 +10,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from rnnlab.builtin_corpora import BUILTIN_CORPORA, load_builtin
 from rnnlab.corpus import LoadedText, check_trainable, decode_text, min_tokens_for_training
 from rnnlab.errors import CorpusError, RnnLabError
-from rnnlab.job import TrainingJob
 from rnnlab.loss_chart import curve_from_events, loss_figure
 from rnnlab.metrics import bits
 from rnnlab.trainer import TrainConfig, Trainer, TrainingEvent
 from rnnlab.vocab import UNKNOWN, Vocabulary, tokenize
-from ui.state import Run, run_choice, session_runs, set_current_model
+from ui.i18n import corpus_words, labels, library_text, loss_chart_texts, number, t, translated_choice
+from ui.state import RUN_PARAM, Run, run_choice, session_runs, set_current_model
 
 # --- settings --------------------------------------------------------------------------------
 
@@ -53,8 +54,9 @@ SETTING_DEFAULTS = {
     "max_seconds": int(_DEFAULT.max_seconds or 60),
 }
 
+# Preset id -> its settings; the button's label is t("train.preset." + id).
 PRESETS = {
-    "Quick demo (20 s)": {
+    "quick": {
         "cell": "lstm",
         "hidden_size": 128,
         "num_layers": 1,
@@ -63,7 +65,7 @@ PRESETS = {
         "learning_rate": 1e-2,
         "max_seconds": 20,
     },
-    "Better (2 min)": {
+    "better": {
         "cell": "lstm",
         "hidden_size": 256,
         "num_layers": 1,
@@ -75,7 +77,6 @@ PRESETS = {
 }
 
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
-LEVEL_NAMES = {"char": "Characters", "word": "Words"}
 
 # Polling period of the live panel while a run trains (a paused or finished run is not polled).
 POLL_SECONDS = 0.5
@@ -95,9 +96,9 @@ def _init_state(defaults: dict[str, object]) -> None:
         st.session_state.setdefault(key, value)
 
 
-def apply_preset(name: str) -> None:
+def apply_preset(preset: str) -> None:
     """Callback of a preset button: set the widgets before they are drawn."""
-    for setting, value in PRESETS[name].items():
+    for setting, value in PRESETS[preset].items():
         st.session_state[setting_key(setting)] = value
 
 
@@ -109,91 +110,67 @@ def _format_rate(rate: float) -> str:
     return f"{rate:g}"
 
 
+def _setting_slider(name: str, options: tuple, **kwargs):
+    """The select slider of the TrainConfig field ``name``; its label and help are t("train." + name)."""
+    return st.select_slider(
+        t(f"train.{name}"),
+        options,
+        key=setting_key(name),
+        help=t(f"train.{name}.help"),
+        persist_state="session",
+        **kwargs,
+    )
+
+
 def settings_panel() -> dict:
     """The training settings (widgets with help); returns TrainConfig keyword arguments."""
     _init_state({setting_key(name): value for name, value in SETTING_DEFAULTS.items()})
-    st.subheader("2 · Settings")
+    st.subheader(t("train.settings.heading"))
     with st.container(horizontal=True):
-        for name in PRESETS:
+        for preset in PRESETS:
             st.button(
-                name,
+                t(f"train.preset.{preset}"),
                 on_click=apply_preset,
-                args=(name,),
-                key=f"train_preset_{name}",
+                args=(preset,),
+                key=f"train_preset_{preset}",
                 icon=":material/tune:",
-                help="Set all the settings below to a tried recipe (the text stays as it is).",
+                help=t("train.preset.help"),
             )
 
-    keep = {"persist_state": "session"}
-    level = st.radio(
-        "Tokens",
+    level = translated_choice(
+        st.radio,
+        t("train.level"),
         LEVELS,
-        format_func=LEVEL_NAMES.get,
-        horizontal=True,
         key=setting_key("level"),
-        help="What the model reads and predicts: one character at a time (it must learn to spell) "
-        "or one word or punctuation mark at a time (needs a longer text).",
-        **keep,
+        format_func=labels("train.level", LEVELS).get,
+        horizontal=True,
+        help=t("train.level.help"),
     )
     cell = st.radio(
-        "Cell",
+        t("train.cell"),
         CELLS,
         format_func=CELL_NAMES.get,
         horizontal=True,
         key=setting_key("cell"),
-        help="The recurrent unit that carries a memory from one token to the next. A plain RNN "
-        "forgets quickly; LSTM and GRU have gates that decide what to keep, so they remember longer.",
-        **keep,
+        help=t("train.cell.help"),
+        persist_state="session",
     )
     left, right = st.columns(2)
     with left:
-        hidden_size = st.select_slider(
-            "Hidden size",
-            HIDDEN_SIZES,
-            key=setting_key("hidden_size"),
-            help="How many numbers the memory holds. Bigger learns more, but is slower.",
-            **keep,
-        )
-        seq_len = st.select_slider(
-            "Sequence length",
-            SEQ_LENS,
-            key=setting_key("seq_len"),
-            help="How many tokens the model reads in one go during training: the longest pattern it is shown at once.",
-            **keep,
-        )
-        learning_rate = st.select_slider(
-            "Learning rate",
-            LEARNING_RATES,
-            format_func=_format_rate,
-            key=setting_key("learning_rate"),
-            help="How big a step the weights take after each batch (log scale). Too small: slow. "
-            "Too large: the loss jumps around or training diverges.",
-            **keep,
-        )
+        hidden_size = _setting_slider("hidden_size", HIDDEN_SIZES)
+        seq_len = _setting_slider("seq_len", SEQ_LENS)
+        learning_rate = _setting_slider("learning_rate", LEARNING_RATES, format_func=_format_rate)
     with right:
-        num_layers = st.select_slider(
-            "Layers",
-            LAYERS,
-            key=setting_key("num_layers"),
-            help="Recurrent layers stacked on top of each other. One is enough to start.",
-            **keep,
-        )
-        batch_size = st.select_slider(
-            "Batch size",
-            BATCH_SIZES,
-            key=setting_key("batch_size"),
-            help="How many pieces of text are read side by side in one step. Bigger batches give "
-            "smoother but slower steps.",
-            **keep,
-        )
+        num_layers = _setting_slider("num_layers", LAYERS)
+        batch_size = _setting_slider("batch_size", BATCH_SIZES)
         max_seconds = st.number_input(
-            "Time budget (seconds)",
+            t("train.max_seconds"),
             min_value=1,
             max_value=3600,
             step=10,
             key=setting_key("max_seconds"),
-            help="Training stops after this much training time (pauses do not count).",
-            **keep,
+            help=t("train.max_seconds.help"),
+            persist_state="session",
         )
     return {
         "level": level,
@@ -209,15 +186,8 @@ def settings_panel() -> dict:
 
 # --- the text --------------------------------------------------------------------------------
 
-SOURCES = {
-    "builtin": "Built-in text",
-    "upload": "Upload a .txt file",
-    "paste": "Paste text",
-}
+SOURCES = ("builtin", "upload", "paste")  # each one's label is t("train.source." + source)
 PREVIEW_CHARS = 300
-VOCABULARY_HELP = (
-    f"The vocabulary is every token the model can predict, plus {UNKNOWN} standing for the rare ones left out."
-)
 # Loads at once and trains with the default settings (the Zen of Python is too short for them).
 DEFAULT_BUILTIN = "python" if "python" in BUILTIN_CORPORA else next(iter(BUILTIN_CORPORA))
 
@@ -256,64 +226,66 @@ def token_stats(text: str, level: str) -> dict[str, int]:
 
 
 def _load_builtin_source() -> Source | None:
-    name = st.selectbox(
-        "Built-in text",
+    name = translated_choice(
+        st.selectbox,
+        t("train.source.builtin"),
         list(BUILTIN_CORPORA),
-        format_func=lambda key: BUILTIN_CORPORA[key].title,
-        index=list(BUILTIN_CORPORA).index(DEFAULT_BUILTIN),
         key="train_builtin",
-        persist_state="session",
+        format_func={name: corpus_words(name)[0] for name in BUILTIN_CORPORA}.get,
+        default=DEFAULT_BUILTIN,
     )
-    corpus = BUILTIN_CORPORA[name]
-    st.caption(corpus.description)
-    with st.spinner(f"Reading {corpus.title}..."):
+    title, description = corpus_words(name)
+    st.caption(description)
+    with st.spinner(t("train.reading", title=title)):
         text = load_builtin(name)
-    return Source(corpus.title, LoadedText(text, "utf-8"))
+    # The library's title names the run, the same in every language.
+    return Source(BUILTIN_CORPORA[name].title, LoadedText(text, "utf-8"))
 
 
 def _load_uploaded_source() -> Source | None:
     uploaded = st.file_uploader(
-        "Upload a .txt file",
+        t("train.source.upload"),
         type=["txt", "md"],
         key="train_upload",
-        help="Plain text, up to 5 MB. UTF-8 is best; other encodings are guessed.",
+        help=t("train.upload.help"),
     )
     if uploaded is None:
-        st.info("Choose a plain-text file: a book, song lyrics, your own notes...")
+        st.info(t("train.upload.empty"))
         return None
     return Source(uploaded.name, _decode(uploaded.getvalue()))
 
 
 def _load_pasted_source() -> Source | None:
     pasted = st.text_area(
-        "Paste text",
+        t("train.source.paste"),
         key="train_pasted",
         height=180,
-        placeholder="Paste a few pages of text here (the more, the better).",
+        placeholder=t("train.paste.placeholder"),
         persist_state="session",
     )
     if not pasted or not pasted.strip():
-        st.info("Paste some text above, then press Ctrl+Enter (or click outside the box).")
+        st.info(t("train.paste.empty"))
         return None
-    return Source("pasted text", _decode(pasted.encode("utf-8", errors="surrogatepass")))
+    return Source(t("train.paste.name"), _decode(pasted.encode("utf-8", errors="surrogatepass")))
 
 
 def text_panel() -> Source | None:
     """Where the text comes from; shows the library's message in place when it cannot be used."""
-    st.subheader("1 · Text")
-    kind = st.radio(
-        "Where does the text come from?",
-        list(SOURCES),
-        format_func=SOURCES.get,
-        horizontal=True,
+    st.subheader(t("train.text.heading"))
+    kind = translated_choice(
+        st.radio,
+        t("train.text.source"),
+        SOURCES,
         key="train_source",
-        persist_state="session",
+        format_func=labels("train.source", SOURCES).get,
+        default=SOURCES[0],
+        horizontal=True,
     )
     loaders = {"builtin": _load_builtin_source, "upload": _load_uploaded_source, "paste": _load_pasted_source}
     try:
         return loaders[kind]()
     except RnnLabError as error:
-        st.error(str(error), icon=":material/block:")
+        st.error(library_text(str(error)), icon=":material/block:")
         return None
 
 
@@ -327,31 +299,35 @@ def text_summary(source: Source, settings: dict) -> bool:
     level, seq_len = settings["level"], settings["seq_len"]
     stats = token_stats(source.text, level)
     counts = [
-        f"**{source.loaded.num_chars:,}** characters",
-        f"**{source.loaded.num_symbols:,}** distinct symbols",
+        t("train.count.chars", count=number(source.loaded.num_chars)),
+        t("train.count.symbols", count=number(source.loaded.num_symbols)),
     ]
     if level == "word":
-        counts.append(f"**{stats['tokens']:,}** tokens (words and punctuation marks)")
-    counts.append(f"vocabulary of **{stats['vocab']:,}** {'symbols' if level == 'char' else 'tokens'}")
-    st.markdown(" · ".join(counts), help=VOCABULARY_HELP)
-    st.caption(f"Preview of **{_escape(source.name)}** (first {PREVIEW_CHARS} characters):")
+        counts.append(t("train.count.words", count=number(stats["tokens"])))
+    counts.append(t(f"train.count.vocab.{level}", count=number(stats["vocab"])))
+    st.markdown(" · ".join(counts), help=t("train.vocab.help", unknown=UNKNOWN))
+    st.caption(t("train.preview", name=_escape(source.name), count=PREVIEW_CHARS))
     st.code(source.text[:PREVIEW_CHARS], language=None, wrap_lines=True)
     for warning in source.loaded.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(library_text(warning), icon=":material/warning:")
     if stats["folded"]:
         st.info(
-            f"{stats['folded']:,} rare symbols ({stats['folded_occurrences']:,} occurrences) are "
-            f"folded into {UNKNOWN}: the model treats them all as one unknown symbol.",
+            t(
+                "train.folded",
+                folded=number(stats["folded"]),
+                occurrences=number(stats["folded_occurrences"]),
+                unknown=UNKNOWN,
+            ),
             icon=":material/info:",
         )
     try:
         check_trainable(source.text, level=level, seq_len=seq_len, val_fraction=_DEFAULT.val_fraction)
     except CorpusError as error:
-        st.error(str(error), icon=":material/content_cut:")
+        st.error(library_text(str(error)), icon=":material/content_cut:")
         shorter = _largest_workable(SEQ_LENS, stats["tokens"], _DEFAULT.val_fraction)
         if shorter is not None and shorter < seq_len:
             st.button(
-                f"Use sequence length {shorter}",
+                t("train.use_seq_len", seq_len=shorter),
                 on_click=use_seq_len,
                 args=(shorter,),
                 key="train_use_seq_len",
@@ -387,15 +363,16 @@ def _start_requested_run(source: Source | None, settings: dict) -> None:
     if request is None or source is None or runs.active is not None:
         return
     single_step = request == "step"
-    with st.spinner("Preparing the text and building the model..." + (" and taking one step" if single_step else "")):
+    with st.spinner(t("train.preparing_step" if single_step else "train.preparing")):
         try:
             trainer = Trainer(source.text, TrainConfig(**settings), corpus_name=source.name)
         except RnnLabError as error:
-            st.error(str(error), icon=":material/block:")
+            st.error(library_text(str(error)), icon=":material/block:")
             return
-        run = runs.start(TrainingJob(trainer), source.name, single_step=single_step)
+        run = runs.start(trainer, source.name, text=source.text, single_step=single_step)
         if run is not None and single_step:
-            _wait_until(lambda: trainer.step >= 1 or not run.job.is_active, timeout=10.0)
+            job = run.job
+            _wait_until(lambda: trainer.step >= 1 or job.state == "queued" or not job.is_active, timeout=10.0)
 
 
 def pause_run() -> None:
@@ -431,24 +408,24 @@ def step_run() -> None:
 
 def controls(source: Source | None, settings: dict, trainable: bool) -> None:
     """Start / Pause / Resume / Stop / Step once, each enabled only when it means something."""
-    st.subheader("3 · Train")
+    st.subheader(t("train.controls.heading"))
     _start_requested_run(source if trainable else None, settings)
     active = session_runs().active
     state = active.job.state if active else None
     can_start = active is None and source is not None and trainable
     columns = st.columns(5)
     columns[0].button(
-        "Start",
+        t("train.start"),
         type="primary",
         icon=":material/play_arrow:",
         key="train_start",
         on_click=request_start,
         disabled=not can_start,
         width="stretch",
-        help="Build a new model with these settings and train it.",
+        help=t("train.start.help"),
     )
     columns[1].button(
-        "Pause",
+        t("train.pause"),
         icon=":material/pause:",
         key="train_pause",
         on_click=pause_run,
@@ -456,7 +433,7 @@ def controls(source: Source | None, settings: dict, trainable: bool) -> None:
         width="stretch",
     )
     columns[2].button(
-        "Resume",
+        t("train.resume"),
         icon=":material/resume:",
         key="train_resume",
         on_click=resume_run,
@@ -464,38 +441,45 @@ def controls(source: Source | None, settings: dict, trainable: bool) -> None:
         width="stretch",
     )
     columns[3].button(
-        "Stop",
+        t("train.stop"),
         icon=":material/stop:",
         key="train_stop",
         on_click=stop_run,
         disabled=active is None,
         width="stretch",
-        help="Stop training; the model keeps what it learned so far.",
+        help=t("train.stop.help"),
     )
     columns[4].button(
-        "Step once",
+        t("train.step"),
         icon=":material/skip_next:",
         key="train_step",
         on_click=step_run,
         disabled=not (state == "paused" or can_start),
         width="stretch",
-        help="Train on exactly one batch, then wait: watch one step at a time.",
+        help=t("train.step.help"),
     )
 
 
 # --- the live panel --------------------------------------------------------------------------
 
+# A job state -> its badge's colour and icon; its word is state_name(state).
 STATE_BADGES = {
-    "ready": ("ready", "gray", ":material/hourglass_empty:"),
-    "running": ("training", "blue", ":material/model_training:"),
-    "paused": ("paused", "orange", ":material/pause:"),
-    "finished": ("finished", "green", ":material/check_circle:"),
-    "stopped": ("stopped", "gray", ":material/stop_circle:"),
-    "diverged": ("diverged", "red", ":material/error:"),
-    "failed": ("failed", "red", ":material/bug_report:"),
+    "ready": ("gray", ":material/hourglass_empty:"),
+    "queued": ("violet", ":material/schedule:"),
+    "running": ("blue", ":material/model_training:"),
+    "paused": ("orange", ":material/pause:"),
+    "finished": ("green", ":material/check_circle:"),
+    "stopped": ("gray", ":material/stop_circle:"),
+    "diverged": ("red", ":material/error:"),
+    "failed": ("red", ":material/bug_report:"),
 }
-UNIT_NAMES = {"nats": "nats", "bits": "bits", "perplexity": "perplexity"}
-X_AXIS_NAMES = {"step": "steps", "seconds": "seconds"}
+UNITS = ("nats", "bits", "perplexity")
+X_AXES = ("step", "seconds")
+
+
+def state_name(state: str) -> str:
+    """A job state in the learner's words ('training', 'finished'...)."""
+    return t(f"train.state.{state}") if state in STATE_BADGES else state
 
 
 def _duration(seconds: float) -> str:
@@ -510,21 +494,31 @@ def progress_text(run: Run, last_step: TrainingEvent | None) -> str:
     """'ETA 12 s · 23,000 chars/s · step 120' (or 'done · ...' when the run is over)."""
     trainer = run.trainer
     progress = trainer.progress
+    position = run.job.queue_position()
+    if position is not None:
+        return t("train.queue", place=ordinal(position), number=position)
     if not run.job.is_active:
-        eta = run.job.state
+        eta = state_name(run.job.state)
     elif progress > 0:
-        eta = f"ETA {_duration(trainer.seconds * (1 - progress) / progress)}"
+        eta = t("train.eta", duration=_duration(trainer.seconds * (1 - progress) / progress))
     else:
-        eta = "starting"
+        eta = t("train.starting")
     parts = [eta]
     if last_step is not None and last_step.chars_per_second:
-        parts.append(f"{last_step.chars_per_second:,.0f} chars/s")
-    parts.append(f"step {trainer.step:,}")
+        parts.append(t("train.speed", count=number(last_step.chars_per_second, ",.0f")))
+    parts.append(t("train.step_number", step=number(trainer.step)))
     return " · ".join(parts)
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st..."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def token_name(run: Run) -> str:
-    return "character" if run.trainer.config.level == "char" else "token"
+    """'character' or 'token' (in the learner's language): what the run's model predicts."""
+    return t(f"unit.{run.trainer.config.level}")
 
 
 def _metrics(run: Run, evals: list[TrainingEvent], last_step: TrainingEvent | None) -> None:
@@ -533,60 +527,63 @@ def _metrics(run: Run, evals: list[TrainingEvent], last_step: TrainingEvent | No
         latest = evals[-1].val_loss
         previous = evals[-2].val_loss if len(evals) > 1 else None
         columns[0].metric(
-            "Validation loss",
-            f"{latest:.3f} nats",
-            delta=None if previous is None or abs(latest - previous) < 5e-4 else f"{latest - previous:+.3f}",
+            t("train.val_loss"),
+            f"{number(latest, '.3f')} nats",
+            delta=None if previous is None or abs(latest - previous) < 5e-4 else number(latest - previous, "+.3f"),
             delta_color="inverse",
-            help="Cross-entropy on text the model never trains on (lower is better); "
-            "the change is since the previous evaluation.",
+            help=t("train.val_loss.help"),
         )
         per_char = bits(latest) / run.trainer.chars_per_token
-        columns[1].metric(
-            "Bits per character",
-            f"{per_char:.2f}",
-            help="How many yes/no questions the model needs, on average, to guess the next character.",
-        )
-    columns[2].metric("Steps", f"{run.trainer.step:,}")
+        columns[1].metric(t("train.bits_per_char"), number(per_char, ".2f"), help=t("train.bits_per_char.help"))
+    columns[2].metric(t("train.steps"), number(run.trainer.step))
     if last_step is not None and last_step.learning_rate is not None:
-        columns[3].metric("Learning rate now", f"{last_step.learning_rate:.2g}", help="It warms up, then decays.")
+        columns[3].metric(
+            t("train.learning_rate_now"),
+            number(last_step.learning_rate, ".2g"),
+            help=t("train.learning_rate_now.help"),
+        )
 
 
 def _chart(run: Run, events: list[TrainingEvent]) -> None:
     runs = session_runs()
     others = [other for other in runs.runs if other.number != run.number and other.job.events]
+    texts = loss_chart_texts()
     left, middle, right = st.columns([1, 1, 1])
-    x_axis = left.radio(
-        "x axis",
-        list(X_AXIS_NAMES),
-        format_func=X_AXIS_NAMES.get,
-        horizontal=True,
-        key="train_chart_x",
-        persist_state="session",
-    )
-    unit = middle.radio(
-        "Loss in",
-        list(UNIT_NAMES),
-        format_func=UNIT_NAMES.get,
-        horizontal=True,
-        key="train_chart_unit",
-        persist_state="session",
-        help="nats: natural log; bits: log base 2 (bits per character at character level); "
-        "perplexity: as unsure as a choice between this many equally likely tokens.",
-    )
+    with left:
+        x_axis = translated_choice(
+            st.radio,
+            t("train.chart.x"),
+            X_AXES,
+            key="train_chart_x",
+            format_func=labels("train.chart.x", X_AXES).get,
+            default=X_AXES[0],
+            horizontal=True,
+        )
+    with middle:
+        unit = translated_choice(
+            st.radio,
+            t("train.chart.unit"),
+            UNITS,
+            key="train_chart_unit",
+            format_func=texts.units.get,
+            default=UNITS[0],
+            horizontal=True,
+            help=t("train.chart.unit.help"),
+        )
     show_references = right.toggle(
-        "Reference lines",
+        t("train.chart.references"),
         value=True,
         key="train_chart_references",
-        help="What simple counting gets: the loss to beat.",
+        help=t("train.chart.references.help"),
     )
     overlay = []
     if others:
         overlay = st.multiselect(
-            "Compare with earlier runs",
+            t("train.chart.overlay"),
             [other.number for other in others],
             format_func=lambda number: runs.get(number).label,
             key="train_chart_overlay",
-            placeholder="Pick runs to overlay their curves",
+            placeholder=t("train.chart.overlay.placeholder"),
         )
     curves = [curve_from_events(run.label, events)]
     curves += [curve_from_events(runs.get(n).label, runs.get(n).job.events_since(0)) for n in overlay]
@@ -596,18 +593,13 @@ def _chart(run: Run, events: list[TrainingEvent]) -> None:
         x_axis=x_axis,
         references=run.trainer.references if show_references else None,
         token_name=token_name(run),
+        texts=texts,
     )
     # Keep the learner's zoom and hidden legend entries while new points arrive.
     figure.update_layout(uirevision=f"{run.number}-{unit}-{x_axis}")
     st.plotly_chart(figure, key="train_loss_chart", config={"displaylogo": False})
     if show_references:
-        st.caption(
-            "Solid line: training loss (smoothed); dashed line with dots: validation loss. "
-            "Grey dashed lines are what simple counting gets on the validation text: **uniform** "
-            "guesses every symbol equally (ln V), **unigram** knows how common each symbol is, "
-            "**bigram** also looks at the previous symbol. Below the bigram line, the model uses "
-            "more context than one symbol."
-        )
+        st.caption(t("train.chart.legend"))
 
 
 PINNED_SAMPLES_KEY = "train_pinned_samples"  # run number -> the evaluation step the learner looks at
@@ -623,7 +615,7 @@ def _samples(run: Run, evals: list[TrainingEvent]) -> None:
     by_step = {event.step: event for event in evals if event.sample_greedy is not None}
     if not by_step:
         return
-    st.markdown("**What the model writes**")
+    st.markdown(f"**{t('train.samples.heading')}**")
     steps = list(by_step)
     latest = steps[-1]
     pinned = st.session_state.setdefault(PINNED_SAMPLES_KEY, {}).get(run.number)
@@ -634,20 +626,19 @@ def _samples(run: Run, evals: list[TrainingEvent]) -> None:
         # sends back from before the last poll cannot pull the samples back to an older step.
         widget_key = f"train_samples_{run.number}_{latest if following else 'pinned'}"
         chosen = st.select_slider(
-            "Samples after step",
+            t("train.samples.step"),
             steps,
             value=chosen,
             key=widget_key,
             format_func=lambda step: f"{step:,}",
             on_change=_pin_samples,
             args=(run.number, widget_key, latest),
-            help="Look back at what the model wrote earlier: noise first, then letters, words... "
-            "Move it to the right end to follow the newest samples again.",
+            help=t("train.samples.step.help"),
         )
     event = by_step[chosen]
-    st.caption(f"Greedy: always the most likely next {token_name(run)} (step {chosen:,})")
+    st.caption(t("train.samples.greedy", token=token_name(run), step=number(chosen)))
     st.code(event.sample_greedy, language=None, wrap_lines=True)
-    st.caption("Sampled at temperature 0.8: drawn at random from the model's probabilities")
+    st.caption(t("train.samples.sampled"))
     st.code(event.sample_sampled, language=None, wrap_lines=True)
 
 
@@ -667,15 +658,19 @@ def _live_panel(run_number: int, state_when_drawn: str) -> None:
     evals = [event for event in events if event.kind == "eval"]
     last_step = next((event for event in reversed(events) if event.kind == "step"), None)
 
-    label, colour, icon = STATE_BADGES.get(job.state, (job.state, "gray", ":material/help:"))
-    st.markdown(f"**{_escape(run.label)}** &nbsp; :{colour}-badge[{icon} {label}]")
+    colour, icon = STATE_BADGES.get(job.state, ("gray", ":material/help:"))
+    st.markdown(f"**{_escape(run.label)}** &nbsp; :{colour}-badge[{icon} {state_name(job.state)}]")
     st.progress(run.trainer.progress, text=progress_text(run, last_step))
-    if job.state == "diverged":
-        st.error(job.message, icon=":material/error:")
-    elif job.state == "failed":
-        st.error(job.message, icon=":material/bug_report:")
-    elif job.message:
-        st.info(job.message)
+    message = library_text(job.message)
+    if job.state in ("diverged", "failed"):
+        st.error(message, icon=icon)
+    elif message:
+        st.info(message)
+    if job.listener_error:
+        st.warning(
+            t("train.not_saved", error=job.listener_error),
+            icon=":material/save:",
+        )
     _metrics(run, evals, last_step)
     _chart(run, events)
     _samples(run, evals)
@@ -686,10 +681,10 @@ def live_panel() -> None:
     runs = session_runs()
     run = runs.active or runs.latest
     if run is None:
-        st.caption("Press **Start**: the loss chart and the model's first attempts at writing appear here.")
+        st.caption(t("train.live.empty"))
         return
     state = run.job.state
-    every = POLL_SECONDS if state == "running" else None
+    every = POLL_SECONDS if state in ("running", "queued") else None
     st.fragment(run_every=every)(_live_panel)(run.number, state)
 
 
@@ -709,24 +704,25 @@ def results_panel() -> None:
     done = [run for run in runs.runs if run.job.state in DONE_STATES and run.trainer.history]
     if not done:
         return
-    st.subheader("4 · Use the model")
+    st.subheader(t("train.results.heading"))
     run = done[-1]
     if len(done) > 1:
-        number = st.selectbox(
-            "Run",
+        chosen = st.selectbox(
+            t("train.results.run"),
             [r.number for r in done],
             index=len(done) - 1,
             format_func=lambda n: runs.get(n).label,
+            key="train_results_run",
         )
-        run = runs.get(number)
+        run = runs.get(chosen)
     left, right = st.columns(2)
     if left.button(
-        "Explore in Generate", type="primary", icon=":material/casino:", key="train_explore", width="stretch"
+        t("train.results.explore"), type="primary", icon=":material/casino:", key="train_explore", width="stretch"
     ):
         set_current_model(run_choice(run))
         st.switch_page("app_pages/generate.py")
     right.download_button(
-        "Download the model",
+        t("train.results.download"),
         data=run.trainer.checkpoint_bytes,
         file_name=file_name(run),
         mime="application/octet-stream",
@@ -734,11 +730,11 @@ def results_panel() -> None:
         icon=":material/download:",
         key="train_download",
         width="stretch",
-        help="The weights and the vocabulary in one .safetensors file (no pickle): load it on the "
-        "Generate page or with `python -m rnnlab generate`.",
+        help=t("train.results.download.help"),
     )
+    st.caption(t("train.results.saved", link=runs_link(runs.run_ids())))
     if len(runs.runs) > 1:
-        with st.expander(f"All {len(runs.runs)} runs of this session"):
+        with st.expander(t("train.results.all_runs", count=len(runs.runs))):
             st.dataframe(
                 [_run_row(other) for other in runs.runs],
                 hide_index=True,
@@ -746,14 +742,20 @@ def results_panel() -> None:
             )
 
 
+def runs_link(run_ids: list[str]) -> str:
+    """The Train page's address naming these runs (``?run=<id>&run=<id>``)."""
+    address = (st.context.url or "").split("?")[0]
+    return f"{address}?{urlencode([(RUN_PARAM, run_id) for run_id in run_ids])}"
+
+
 def _run_row(run: Run) -> dict:
     history = run.trainer.history
     val = history[-1].val_loss if history else None
     return {
-        "run": run.label,
-        "state": run.job.state,
-        "steps": run.trainer.step,
-        "seconds": round(run.trainer.seconds, 1),
-        "val loss (nats)": None if val is None else round(val, 3),
-        "bits/char": None if val is None else round(bits(val) / run.trainer.chars_per_token, 3),
+        t("train.table.run"): run.label,
+        t("train.table.state"): state_name(run.job.state),
+        t("train.table.steps"): run.trainer.step,
+        t("train.table.seconds"): round(run.trainer.seconds, 1),
+        t("train.table.val_loss"): None if val is None else round(val, 3),
+        t("train.table.bits"): None if val is None else round(bits(val) / run.trainer.chars_per_token, 3),
     }

@@ -23,6 +23,11 @@ def library_message(text: str, seq_len: int, level: str = "char") -> str:
     return str(error.value)
 
 
+def translated(key: str, language: str = "en") -> str:
+    """The widget key of a choice whose options are translated (see ui.i18n.translated_choice)."""
+    return f"{key}.{language}"
+
+
 def errors(at) -> list[str]:
     return [element.value for element in at.error]
 
@@ -31,10 +36,10 @@ def button(at, key: str):
     return at.button(key=key)
 
 
-def tiny_settings(at, *, seconds: int) -> None:
+def tiny_settings(at, *, seconds: int, language: str = "en") -> None:
     """A tiny model on the Zen of Python: trains a few hundred steps in a couple of seconds."""
-    at.radio(key="train_source").set_value("builtin")
-    at.selectbox(key="train_builtin").select("zen")
+    at.radio(key=translated("train_source", language)).set_value("builtin")
+    at.selectbox(key=translated("train_builtin", language)).select("zen")
     at.select_slider(key="train_hidden_size").set_value(32)
     at.select_slider(key="train_seq_len").set_value(16)
     at.select_slider(key="train_batch_size").set_value(8)
@@ -88,7 +93,7 @@ def test_page_loads_with_a_trainable_default_text_and_no_pretrained_model(app):
 def test_builtin_zen_shows_its_stats_and_proposes_a_sequence_length_that_fits(app):
     at = open_page(app, TRAIN_PAGE)
     at.select_slider(key="train_seq_len").set_value(128)
-    at.selectbox(key="train_builtin").select("zen").run()
+    at.selectbox(key=translated("train_builtin")).select("zen").run()
     counts = loaded_counts(at)
     assert counts["characters"] == ZEN_CHARS
     assert counts["distinct symbols"] == len(set(load_builtin("zen")))
@@ -109,7 +114,7 @@ def test_builtin_zen_shows_its_stats_and_proposes_a_sequence_length_that_fits(ap
 def test_pasted_text_too_short_shows_the_library_message_and_keeps_the_settings(app):
     at = open_page(app, TRAIN_PAGE)
     at.select_slider(key="train_hidden_size").set_value(64)
-    at.radio(key="train_source").set_value("paste").run()
+    at.radio(key=translated("train_source")).set_value("paste").run()
     at.text_area(key="train_pasted").input("Too short to learn anything from.").run()
     assert not at.exception
     assert errors(at) == [library_message("Too short to learn anything from.", TrainConfig().seq_len)]
@@ -120,7 +125,7 @@ def test_pasted_text_too_short_shows_the_library_message_and_keeps_the_settings(
     assert at.select_slider(key="train_hidden_size").value == 64
     at.switch_page("app_pages/home.py").run()
     at.switch_page(TRAIN_PAGE).run()
-    assert at.radio(key="train_source").value == "paste"
+    assert at.radio(key=translated("train_source")).value == "paste"
     assert at.text_area(key="train_pasted").value == "Too short to learn anything from."
     assert at.select_slider(key="train_hidden_size").value == 64
     at.text_area(key="train_pasted").input(TEXT).run()
@@ -130,7 +135,7 @@ def test_pasted_text_too_short_shows_the_library_message_and_keeps_the_settings(
 
 def test_rare_symbols_beyond_the_vocabulary_are_counted(app):
     at = open_page(app, TRAIN_PAGE)
-    at.radio(key="train_source").set_value("paste").run()
+    at.radio(key=translated("train_source")).set_value("paste").run()
     many_symbols = "".join(chr(0x4E00 + i) for i in range(300)) * 5  # 300 distinct, 256 kept (with �)
     at.text_area(key="train_pasted").input(many_symbols).run()
     assert not errors(at)
@@ -140,7 +145,7 @@ def test_rare_symbols_beyond_the_vocabulary_are_counted(app):
 
 def test_uploads_a_windows_1252_text_and_refuses_a_binary_file(app):
     at = open_page(app, TRAIN_PAGE)
-    at.radio(key="train_source").set_value("upload").run()
+    at.radio(key=translated("train_source")).set_value("upload").run()
     assert at.file_uploader(key="train_upload").allowed_type == [".txt", ".md"]
     text = "Café, naïve façade. " * 100
     at.file_uploader(key="train_upload").upload("notes.txt", codecs.encode(text, "cp1252"), "text/plain")
@@ -195,8 +200,8 @@ def test_a_short_run_from_start_to_generate(app):
     assert spec["layout"]["yaxis"]["title"]["text"] == "loss (nats per character)"
 
     # Units and x axis are chart controls.
-    at.radio(key="train_chart_unit").set_value("bits")
-    at.radio(key="train_chart_x").set_value("seconds").run()
+    at.radio(key=translated("train_chart_unit")).set_value("bits")
+    at.radio(key=translated("train_chart_x")).set_value("seconds").run()
     (spec,) = plotly_specs(at)
     assert spec["layout"]["yaxis"]["title"]["text"] == "loss (bits per character)"
     assert spec["layout"]["xaxis"]["title"]["text"] == "training time (seconds)"

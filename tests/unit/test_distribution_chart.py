@@ -14,6 +14,7 @@ from rnnlab.distribution_chart import (
     ORIGINAL_NAME,
     REMOVED_FINAL_COLOUR,
     REMOVED_ORIGINAL_COLOUR,
+    DistributionChartTexts,
     distribution_figure,
     readable_token,
 )
@@ -178,3 +179,22 @@ def test_works_for_a_real_model(constant_model, abcd):
     dist = next_token_distribution(constant_model, abcd, "ab", SamplingSettings(temperature=0.7, top_p=0.9))
     traces, _ = bars(distribution_figure(dist, highlight_token_id=dist.greedy_id, uniform=0.3))
     assert traces[ORIGINAL_NAME]["x"][:4] == ["a", "b", "c", "d"]
+
+
+def test_texts_in_another_language_and_its_decimal_mark():
+    texts = DistributionChartTexts(
+        original="modellen (T = 1)",
+        final="efter dina inställningar",
+        probability="sannolikhet",
+        title="Entropi {entropy_before:.2f} → {entropy_after:.2f} bit",
+        top_p="top-p {p:g}: Σ = {mass:.2f}",
+        separators=", ",
+    )
+    settings = SamplingSettings(top_p=0.7)
+    traces, layout = bars(distribution_figure(dist_for(settings), settings=settings, texts=texts))
+    assert set(traces) == {"modellen (T = 1)", "efter dina inställningar"}
+    assert layout["yaxis"]["title"]["text"] == "sannolikhet"
+    assert layout["separators"] == ", "
+    assert layout["title"]["text"].startswith("Entropi ") and "." not in layout["title"]["text"]
+    (cut,) = shapes_named(layout, "top-p")
+    assert cut["label"]["text"] == "top-p 0,7: Σ = 0,80"

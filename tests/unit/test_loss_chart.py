@@ -7,6 +7,7 @@ import pytest
 from rnnlab.loss_chart import (
     REFERENCE_COLOUR,
     Curve,
+    LossChartTexts,
     axis_title,
     curve_from_events,
     curve_from_history,
@@ -198,3 +199,24 @@ def test_a_real_run_draws_without_a_ui(pattern_text):
     assert len(figure.data) == 4
     assert len(figure.layout.shapes) == 3
     assert len(traces_by_name(figure)["tiny · train"].x) == 20
+
+
+def test_texts_in_another_language():
+    texts = LossChartTexts(
+        train="träning",
+        validation="validering",
+        x_titles={"step": "träningssteg", "seconds": "träningstid (sekunder)"},
+        units={"nats": "nats", "bits": "bit", "perplexity": "perplexitet"},
+        loss_title="förlust ({unit} per {token_name})",
+        references={"uniform": "jämn (ln V)"},
+        separators=", ",
+    )
+    figure = loss_figure(
+        [curve_from_events("run", EVENTS)], unit="bits", references=REFERENCES, token_name="tecken", texts=texts
+    )
+    assert [trace.name for trace in figure.data] == ["run · träning", "run · validering"]
+    assert figure.layout.yaxis.title.text == "förlust (bit per tecken)"
+    assert figure.layout.xaxis.title.text == "träningssteg"
+    assert figure.layout.separators == ", "
+    uniform = next(a.text for a in figure.layout.annotations if a.name == "uniform")
+    assert uniform.startswith("jämn (ln V): ") and "," in uniform and "." not in uniform
