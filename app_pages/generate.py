@@ -12,8 +12,9 @@ import streamlit as st
 from rnnlab.distribution_chart import distribution_figure, readable_token
 from rnnlab.errors import RnnLabError
 from ui import generate_widgets as gw
+from ui.i18n import distribution_chart_texts, t
 
-st.title("Generate: how the next character is picked")
+st.title(t("generate.title"))
 
 # The link's values, read before any widget so that near misses can be corrected (see gw.fix_*).
 raw = {key: st.query_params.get(key) for key in st.query_params}
@@ -22,7 +23,7 @@ notes: list[str] = []
 model_column, prompt_column, length_column = st.columns([2, 3, 1.3], vertical_alignment="bottom")
 model = gw.model_picker(raw, notes, model_column)
 if model is None:
-    st.info("There is no model yet: train one on the Train page, or pick “upload” and load a checkpoint.")
+    st.info(t("generate.no_model", upload=gw.UPLOAD_OPTION))
     st.stop()
 checkpoint, vocab = model.checkpoint, model.checkpoint.vocab
 key = gw.model_key(checkpoint)
@@ -41,55 +42,43 @@ try:
     sampled = gw.cached_sampled(key, checkpoint, c.prompt, c.length, c.settings, c.seed, c.same_draw)
     beamed = gw.cached_beam(key, checkpoint, c.prompt, c.length, c.beam_width) if c.beam else None
 except RnnLabError as error:
-    st.error(str(error), icon="🚫")
-    st.stop()
+    gw.stop_with(error)
 
 # --- the bars for the end of the prompt ---------------------------------------------------------------
 first = sampled.steps[0]
 with chart_column:
     last_char = readable_token(c.prompt[-1:]) if c.prompt else "⏎"
-    st.markdown(f"**What comes after “{last_char}”?** The next-{gw.units(vocab)[:-1]} probabilities")
+    st.markdown(t("generate.next_heading", token=last_char, unit=t(f"unit.{vocab.level}")))
     figure = distribution_figure(
         dist,
         rows=gw.CHART_ROWS,
         highlight_token_id=first.token_id,
         uniform=first.uniform if c.same_draw else None,
         settings=c.settings,
+        texts=distribution_chart_texts(),
     )
     st.plotly_chart(figure, config={"displayModeBar": False}, key="next_token_chart")
     gw.entropy_metrics(dist, vocab.size)
-    st.caption(gw.ORDER_CAPTION)
+    st.caption(t("generate.order"))
 
 # --- greedy, sampled and beam search side by side ------------------------------------------------------
 copy_source = gw.training_text(model)
 output_columns = st.columns(3 if beamed is not None else 2)
 with output_columns[0]:
-    gw.show_output(
-        "Greedy (always the tallest bar)",
-        greedy,
-        "Temperature and the cuts never change the tallest bar, so only the prompt and the repetition "
-        "penalty change this text.",
-        copy_source,
-    )
+    gw.show_output(t("generate.greedy"), greedy, t("generate.greedy.caption"), copy_source)
 with output_columns[1]:
-    how = f"same random draw, seed {c.seed}" if c.same_draw else f"seed {c.seed}"
-    gw.show_output(f"Sampled ({how})", sampled, "Drawn from the orange bars at every step.", copy_source)
+    sampled_title = t("generate.sampled_same_draw" if c.same_draw else "generate.sampled", seed=c.seed)
+    gw.show_output(sampled_title, sampled, t("generate.sampled.caption"), copy_source)
 if beamed is not None:
     with output_columns[2]:
-        gw.show_output(
-            f"Beam search (width {c.beam_width})",
-            beamed,
-            "The most probable continuation beam search finds (no temperature or cuts).",
-            copy_source,
-        )
+        gw.show_output(t("generate.beam", width=c.beam_width), beamed, t("generate.beam.caption"), copy_source)
+if gw.has_unknown([greedy, sampled, beamed]):
+    st.caption(t("generate.unknown_token"))
 if copy_source is None:
-    st.caption(
-        "Copy detector: the training text of shipped and uploaded models is not available here, so "
-        "verbatim copies can only be checked for models trained in this session."
-    )
+    st.caption(t("generate.no_copy_check"))
 
 # --- step mode: any position of the sampled text, and a forced token ---------------------------------------
-st.subheader("Step through the sampled text")
+st.subheader(t("generate.step_heading"))
 position = gw.step_position(sampled, raw)
 step = sampled.steps[position]
 try:
@@ -98,13 +87,17 @@ try:
         dist if position == 0 else gw.cached_distribution_after(key, checkpoint, c.prompt, ids_before, c.settings)
     )
 except RnnLabError as error:
-    st.error(str(error), icon="🚫")
-    st.stop()
+    gw.stop_with(error)
 step_chart_column, step_text_column = st.columns([3, 2], gap="large")
 with step_chart_column:
     st.plotly_chart(
         distribution_figure(
-            dist_here, rows=gw.CHART_ROWS, highlight_token_id=step.token_id, uniform=step.uniform, settings=c.settings
+            dist_here,
+            rows=gw.CHART_ROWS,
+            highlight_token_id=step.token_id,
+            uniform=step.uniform,
+            settings=c.settings,
+            texts=distribution_chart_texts(),
         ),
         config={"displayModeBar": False},
         key="step_chart",
@@ -121,6 +114,5 @@ if forced != gw.AS_DRAWN:
             key, checkpoint, c.prompt, c.length, c.settings, c.seed, c.same_draw, ((position, forced),)
         )
     except RnnLabError as error:
-        st.error(str(error), icon="🚫")
-        st.stop()
+        gw.stop_with(error)
     gw.branch_view(sampled, branched, position, removed=not dist_here.kept[forced])

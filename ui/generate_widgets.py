@@ -24,7 +24,7 @@ import streamlit as st
 from rnnlab.checkpoint import Checkpoint, load_checkpoint
 from rnnlab.detectors import Copy, Loop, find_loop, longest_copy
 from rnnlab.distribution_chart import readable_token
-from rnnlab.errors import CheckpointError
+from rnnlab.errors import CheckpointError, RnnLabError
 from rnnlab.generation import Generation, beam_search, fixed_uniforms, generate
 from rnnlab.pretrained import list_pretrained
 from rnnlab.sampling import (
@@ -35,7 +35,8 @@ from rnnlab.sampling import (
     next_token_distribution,
 )
 from rnnlab.stepper import Stepper
-from rnnlab.vocab import join_tokens, tokenize
+from rnnlab.vocab import UNKNOWN, join_tokens, tokenize
+from ui.i18n import library_text, number, t
 from ui.state import (
     DEFAULT_PRETRAINED,
     CurrentModel,
@@ -84,29 +85,15 @@ AS_DRAWN = -1  # the "force" option that keeps the drawn token
 # 5, ten per decade (10^(k/10), two significant digits), so 0.1, 0.2, 0.5, 1, 2 and 5 are stops.
 TEMPERATURES: tuple[float, ...] = (0.0,) + tuple(float(f"{10 ** (k / 10):.2g}") for k in range(-17, 8))
 
-UPLOAD_OPTION = "upload a .safetensors file"
+# The model picker's option for uploading a file. The link holds an option's label (?model=...), so
+# this one is the same in every language, like the models' names.
+UPLOAD_OPTION = "⬆ .safetensors"
 _SEEN_MODEL = "_generate_seen_model"  # the current model as this page last left it
 
-HELP = {
-    MODEL: "Which model predicts the next character. Pick a shipped one, one of your training runs, "
-    "or upload a checkpoint saved from the Train page.",
-    PROMPT: "The text the model reads first; it continues from its last character.",
-    LENGTH: "How many characters (tokens) to generate after the prompt.",
-    TEMPERATURE: "Divides the model's scores before the softmax. T < 1 sharpens the bars, T > 1 flattens "
-    "them. T → 0 is greedy, T → ∞ is uniform noise.",
-    TOP_K: "Keep only the k most likely tokens and renormalise. 0 = off, 1 = greedy.",
-    TOP_P: "Nucleus sampling: keep the fewest most likely tokens whose probabilities add up to p. 1 = off.",
-    MIN_P: "Drop every token less likely than min-p × the top token's probability. 0 = off.",
-    PENALTY: "Makes characters seen in the last 64 tokens less likely (above 1) or more likely "
-    "(below 1). 1 = off. The only setting that changes greedy output.",
-    SEED: "Starts the random number generator: the same seed and settings give the same sampled text.",
-    SAME_DRAW: "Use one fixed random number u per step (from the seed) and pick the token where u falls "
-    "on the cumulative distribution: change T or k and watch the same draw land on another token.",
-    BEAM: "Also show beam search: keep the few most probable continuations at every step.",
-    BEAM_WIDTH: "How many continuations beam search keeps; 1 would be greedy.",
-    STEP: "Pick a position of the sampled text to see the distribution the model had there.",
-    FORCE: "Replace the token drawn at this step by another one and watch the text branch.",
-}
+
+def help_text(key: str) -> str:
+    """The "what does this do" help of the control ``key`` (its URL parameter)."""
+    return t(f"generate.help.{key}")
 
 
 def temperature_label(t: float) -> str:
@@ -158,17 +145,19 @@ def fix_number(key: str, raw: str | None, low: float, high: float, *, whole: boo
         return UrlFix(key, None, None)
     value = _number(raw)
     if value is None:
-        return UrlFix(key, None, f"`{key}={raw}` in the link is not a number, so the default is used.")
+        return UrlFix(key, None, t("generate.note.not_a_number", param=f"{key}={raw}"))
     fixed = min(max(value, low), high)
     if whole:
         fixed = int(round(fixed))
     if fixed == value:
         return UrlFix(key, None, None)
-    shown = f"{fixed:g}" if not whole else str(fixed)
+    shown = str(fixed) if whole else number(fixed, "g")
     if value < low or value > high:
-        note = f"`{key}={raw}` in the link is outside {low:g}–{high:g}, so it is set to {shown}."
+        note = t(
+            "generate.note.outside", param=f"{key}={raw}", low=number(low, "g"), high=number(high, "g"), value=shown
+        )
     else:
-        note = f"`{key}={raw}` in the link is not a whole number, so it is set to {shown}."
+        note = t("generate.note.not_whole", param=f"{key}={raw}", value=shown)
     return UrlFix(key, fixed, note)
 
 
@@ -176,37 +165,30 @@ def fix_temperature(raw: str | None) -> UrlFix:
     if raw is None or raw == "" or raw in {temperature_label(t) for t in TEMPERATURES}:
         return UrlFix(TEMPERATURE, None, None)
     value = _number(raw)
+    param = f"{TEMPERATURE}={raw}"
     if value is None:
-        return UrlFix(TEMPERATURE, None, f"`temperature={raw}` in the link is not a number, so T = 1 is used.")
+        return UrlFix(TEMPERATURE, None, t("generate.note.temperature_not_a_number", param=param))
     nearest = nearest_temperature(value)
-    return UrlFix(
-        TEMPERATURE,
-        nearest,
-        f"`temperature={raw}` in the link is not a stop on the slider, so the nearest one, "
-        f"{temperature_label(nearest)}, is used.",
-    )
+    note = t("generate.note.temperature_stop", param=param, value=number(nearest, "g"))
+    return UrlFix(TEMPERATURE, nearest, note)
 
 
 def fix_toggle(key: str, raw: str | None) -> UrlFix:
     if raw is None or raw == "" or raw.lower() in ("true", "false"):
         return UrlFix(key, None, None)
-    return UrlFix(key, None, f"`{key}={raw}` in the link is neither true nor false, so it is ignored.")
+    return UrlFix(key, None, t("generate.note.not_a_toggle", param=f"{key}={raw}"))
 
 
 def fix_prompt(raw: str | None) -> UrlFix:
     if raw is None or len(raw) <= MAX_PROMPT_CHARS:
         return UrlFix(PROMPT, None, None)
-    return UrlFix(
-        PROMPT,
-        raw[:MAX_PROMPT_CHARS],
-        f"The prompt in the link is longer than {MAX_PROMPT_CHARS} characters, so it is cut there.",
-    )
+    return UrlFix(PROMPT, raw[:MAX_PROMPT_CHARS], t("generate.note.long_prompt", count=MAX_PROMPT_CHARS))
 
 
 def fix_choice(key: str, raw: str | None, options: Sequence[str]) -> UrlFix:
     if raw is None or raw == "" or raw in options:
         return UrlFix(key, None, None)
-    return UrlFix(key, None, f"`{key}={raw}` in the link is not available here, so it is ignored.")
+    return UrlFix(key, None, t("generate.note.unavailable", param=f"{key}={raw}"))
 
 
 def fix_url_values(raw: dict[str, str | None], *, vocab_size: int, model_options: Sequence[str]) -> list[UrlFix]:
@@ -241,7 +223,7 @@ def clamp_state(key: str, low: int, high: int) -> str | None:
     value = st.session_state.get(key)
     if isinstance(value, int | float) and not low <= value <= high:
         st.session_state[key] = min(max(int(value), low), high)
-        return f"{key} {value} is outside {low}–{high} for this model, so it is set to {st.session_state[key]}."
+        return t("generate.note.clamped", key=key, value=value, low=low, high=high, new=st.session_state[key])
     return None
 
 
@@ -508,8 +490,9 @@ def reset_force() -> None:
     st.session_state[FORCE] = AS_DRAWN
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def counted(count: int, level: str) -> str:
+    """'1 character', '3 tokens'... (``level`` 'char' or 'word') in the learner's language."""
+    return t(f"generate.count.{level}" + (".one" if count == 1 else ""), count=count)
 
 
 def short_text(text: str, limit: int = 40) -> str:
@@ -546,7 +529,9 @@ def model_picker(raw: dict[str, str], notes: list[str], column) -> CurrentModel 
     notes += apply_fixes([fix_choice(MODEL, raw.get(MODEL), options)])
     prepare_model_picker(current_model(), options, raw.get(MODEL))
     with column:
-        choice = st.selectbox("Model", options, index=default_option(options), key=MODEL, bind=BIND, help=HELP[MODEL])
+        choice = st.selectbox(
+            t("generate.model"), options, index=default_option(options), key=MODEL, bind=BIND, help=help_text(MODEL)
+        )
     if choice == UPLOAD_OPTION:
         _upload_model()
     elif option_for(current_model()) != choice:
@@ -559,9 +544,7 @@ def model_picker(raw: dict[str, str], notes: list[str], column) -> CurrentModel 
 
 
 def _upload_model() -> None:
-    upload = st.file_uploader(
-        "Checkpoint saved by Char-RNN Lab", type=["safetensors"], key=UPLOAD, help="Only .safetensors files."
-    )
+    upload = st.file_uploader(t("generate.upload"), type=["safetensors"], key=UPLOAD, help=t("generate.upload.help"))
     if upload is not None and upload.file_id != st.session_state.get("_generate_upload_id"):
         st.session_state["_generate_upload_id"] = upload.file_id
         st.session_state["_generate_upload_error"] = None
@@ -570,25 +553,38 @@ def _upload_model() -> None:
         except CheckpointError as error:
             st.session_state["_generate_upload_error"] = str(error)
     if upload is not None and st.session_state.get("_generate_upload_error"):
-        st.error(st.session_state["_generate_upload_error"], icon="🚫")
+        st.error(library_text(st.session_state["_generate_upload_error"]), icon="🚫")
     previous = current_model()
     if previous is not None and previous.source != "upload":
-        st.caption(f"Until a checkpoint loads, the page keeps using **{previous.label}**.")
+        st.caption(t("generate.upload.keeps", label=previous.label))
+
+
+def stop_with(error: RnnLabError) -> None:
+    """Show the library's sentence for ``error`` in the learner's language, then stop the page."""
+    st.error(library_text(str(error)), icon="🚫")
+    st.stop()
 
 
 def model_card(model: CurrentModel) -> None:
     checkpoint, vocab = model.checkpoint, model.checkpoint.vocab
-    with st.expander(f"About this model: {model.label}"):
+    with st.expander(t("generate.card.title", label=model.label)):
         if model.source == "pretrained":
             card = next((m.card for m in list_pretrained() if m.title == model.label), "")
             if card:
                 st.markdown(card)
         config, training = checkpoint.config, checkpoint.training
-        st.caption(
-            f"{config.cell.upper()} · hidden {config.hidden_size} · {config.num_layers} layer(s) · "
-            f"{vocab.size} {vocab.level} tokens · trained on {checkpoint.corpus_name or 'unknown text'}"
-            + (f" · validation loss {training['val_loss']:.3f} nats" if "val_loss" in training else "")
+        about = t(
+            "generate.card",
+            cell=config.cell.upper(),
+            hidden=config.hidden_size,
+            layers=config.num_layers,
+            vocab=vocab.size,
+            level=t(f"level.{vocab.level}"),
+            corpus=checkpoint.corpus_name or t("generate.card.unknown_text"),
         )
+        if "val_loss" in training:
+            about += t("generate.card.val_loss", nats=number(training["val_loss"], ".3f"))
+        st.caption(about)
 
 
 def controls(vocab, prompt_column, length_column, controls_column, raw: dict[str, str], notes: list[str]) -> Controls:
@@ -596,49 +592,67 @@ def controls(vocab, prompt_column, length_column, controls_column, raw: dict[str
     fixes = fix_url_values(raw, vocab_size=vocab.size, model_options=model_options())
     notes += apply_fixes([fix for fix in fixes if fix.key != MODEL])
     notes += filter(None, [clamp_state(TOP_K, 0, vocab.size)])
-    unit = units(vocab)
     with prompt_column:
         prompt = st.text_input(
-            "Prompt", DEFAULT_PROMPT, max_chars=MAX_PROMPT_CHARS, key=PROMPT, bind=BIND, help=HELP[PROMPT]
+            t("generate.prompt"),
+            DEFAULT_PROMPT,
+            max_chars=MAX_PROMPT_CHARS,
+            key=PROMPT,
+            bind=BIND,
+            help=help_text(PROMPT),
         )
     with length_column:
         length = st.slider(
-            f"Length ({unit})",
+            t("generate.length", units=t(f"units.{vocab.level}")),
             *LENGTH_RANGE,
             DEFAULT_LENGTH,
             step=LENGTH_STEP,
             key=LENGTH,
             bind=BIND,
-            help=HELP[LENGTH],
+            help=help_text(LENGTH),
         )
     with controls_column:
         temperature = st.select_slider(
-            "Temperature T (log scale)",
+            t("generate.temperature"),
             options=TEMPERATURES,
             value=1.0,
             format_func=temperature_label,
             key=TEMPERATURE,
             bind=BIND,
-            help=HELP[TEMPERATURE],
+            help=help_text(TEMPERATURE),
         )
-        top_k = st.slider("Top-k (0 = off)", 0, vocab.size, 0, key=TOP_K, bind=BIND, help=HELP[TOP_K])
-        top_p = st.slider("Top-p (1 = off)", *TOP_P_RANGE, 1.0, step=0.01, key=TOP_P, bind=BIND, help=HELP[TOP_P])
-        min_p = st.slider("Min-p (0 = off)", *MIN_P_RANGE, 0.0, step=0.01, key=MIN_P, bind=BIND, help=HELP[MIN_P])
+        top_k = st.slider(t("generate.top_k"), 0, vocab.size, 0, key=TOP_K, bind=BIND, help=help_text(TOP_K))
+        top_p = st.slider(
+            t("generate.top_p"), *TOP_P_RANGE, 1.0, step=0.01, key=TOP_P, bind=BIND, help=help_text(TOP_P)
+        )
+        min_p = st.slider(
+            t("generate.min_p"), *MIN_P_RANGE, 0.0, step=0.01, key=MIN_P, bind=BIND, help=help_text(MIN_P)
+        )
         penalty = st.slider(
-            "Repetition penalty (1 = off)", *PENALTY_RANGE, 1.0, step=0.05, key=PENALTY, bind=BIND, help=HELP[PENALTY]
+            t("generate.repetition_penalty"),
+            *PENALTY_RANGE,
+            1.0,
+            step=0.05,
+            key=PENALTY,
+            bind=BIND,
+            help=help_text(PENALTY),
         )
         seed_column, draw_column = st.columns(2, vertical_alignment="bottom")
-        seed = seed_column.number_input("Seed", *SEED_RANGE, 0, step=1, key=SEED, bind=BIND, help=HELP[SEED])
-        same_draw = draw_column.toggle("Same random draw", False, key=SAME_DRAW, bind=BIND, help=HELP[SAME_DRAW])
+        seed = seed_column.number_input(
+            t("generate.seed"), *SEED_RANGE, 0, step=1, key=SEED, bind=BIND, help=help_text(SEED)
+        )
+        same_draw = draw_column.toggle(
+            t("generate.same_draw"), False, key=SAME_DRAW, bind=BIND, help=help_text(SAME_DRAW)
+        )
         beam_column, width_column = st.columns(2, vertical_alignment="bottom")
-        beam = beam_column.toggle("Beam search", False, key=BEAM, bind=BIND, help=HELP[BEAM])
+        beam = beam_column.toggle(t("generate.beam_toggle"), False, key=BEAM, bind=BIND, help=help_text(BEAM))
         beam_width = width_column.slider(
-            "Beam width",
+            t("generate.beam_width"),
             *BEAM_WIDTH_RANGE,
             DEFAULT_BEAM_WIDTH,
             key=BEAM_WIDTH,
             bind=BIND,
-            help=HELP[BEAM_WIDTH],
+            help=help_text(BEAM_WIDTH),
             disabled=not beam,
         )
     settings = SamplingSettings(
@@ -651,78 +665,62 @@ def controls(vocab, prompt_column, length_column, controls_column, raw: dict[str
     return Controls(prompt, int(length), settings, int(seed), bool(same_draw), bool(beam), int(beam_width))
 
 
-def units(vocab) -> str:
-    return "characters" if vocab.level == "char" else "tokens"
-
-
 def prompt_notes(prompt: str, vocab) -> list[str]:
     """What to tell the learner about the prompt: empty, or with symbols the model never saw."""
     if not prompt:
-        return ["The prompt is empty, so the model starts as if after a line break."]
+        return [t("generate.prompt.empty")]
     unknown = sorted({token for token in tokenize(prompt, vocab.level) if token not in vocab.index})
     if not unknown:
         return []
     shown = " ".join(readable_token(token) for token in unknown[:10])
-    them = "it" if len(unknown) == 1 else "them"
-    return [f"This model has never seen {shown} in its training text: the prompt reads {them} as the unknown token �."]
+    return [t("generate.prompt.unknown_one" if len(unknown) == 1 else "generate.prompt.unknown_many", tokens=shown)]
 
 
 def entropy_metrics(dist: NextTokenDistribution, vocab_size: int) -> None:
     entropy_column, choices_column, kept_column = st.columns(3)
     entropy_column.metric(
-        "Entropy",
-        f"{dist.entropy_bits_final:.2f} bits",
-        f"{dist.entropy_bits_final - dist.entropy_bits_original:+.2f} vs the model",
+        t("generate.entropy"),
+        t("generate.entropy.value", bits=number(dist.entropy_bits_final, ".2f")),
+        t("generate.vs_model", delta=number(dist.entropy_bits_final - dist.entropy_bits_original, "+.2f")),
         delta_color="off",
-        help="How uncertain the choice is: 0 bits = certain; log2(V) = every token equally likely.",
+        help=t("generate.entropy.help"),
     )
     choices_column.metric(
-        "Effective choices",
-        f"{dist.effective_choices_final:.1f}",
-        f"{dist.effective_choices_final - dist.effective_choices_original:+.1f} vs the model",
+        t("generate.choices"),
+        number(dist.effective_choices_final, ".1f"),
+        t(
+            "generate.vs_model",
+            delta=number(dist.effective_choices_final - dist.effective_choices_original, "+.1f"),
+        ),
         delta_color="off",
-        help="2^entropy: as uncertain as a fair pick among this many tokens.",
+        help=t("generate.choices.help"),
     )
     kept_column.metric(
-        "Tokens that can be drawn",
-        f"{sum(dist.kept)} of {vocab_size}",
-        help="Tokens the cuts (top-k, top-p, min-p) left in; the rest have probability 0.",
+        t("generate.kept"),
+        t("generate.kept.value", kept=sum(dist.kept), size=vocab_size),
+        help=t("generate.kept.help"),
     )
-
-
-ORDER_CAPTION = (
-    "The settings act in this order: **repetition penalty** (rescales characters seen recently) → "
-    "**temperature** (sharpens or flattens all bars) → **top-k** (keeps the k tallest) → "
-    "**top-p** (keeps the tallest until they add up to p) → **min-p** (drops bars below min-p × the "
-    "tallest) → then one token is drawn. Light bars: the model alone (T = 1); orange: after your "
-    "settings; grey: removed. Outlined: the first token of the sampled text."
-)
 
 
 def show_output(title: str, generation: Generation, caption: str, copy_source: tuple[str, str] | None) -> None:
     """One output: heading, the text with its loop (yellow) and verbatim copy (blue underline) marked,
     and a caption with what the detectors found and how probable the model finds the text."""
-    unit = "characters" if generation.level == "char" else "tokens"
     lines = [caption]
     loop, marks = loop_marks(generation)
     if loop is not None:
-        cycle = plural(loop.cycle_length, unit[:-1])
-        lines.append(
-            f"Greedy output fell into a loop of {cycle} (“{short_text(loop.cycle_text)}”, "
-            f"{loop.repeats}× at the end, highlighted in yellow)."
-            if generation.mode == "greedy"
-            else f"This output ends in a loop of {cycle} (yellow)."
-        )
+        cycle = counted(loop.cycle_length, generation.level)
+        if generation.mode == "greedy":
+            lines.append(t("generate.greedy_loop", cycle=cycle, text=short_text(loop.cycle_text), repeats=loop.repeats))
+        else:
+            lines.append(t("generate.loop", cycle=cycle))
     if copy_source is not None and generation.level == "char":
         found = cached_copy(copy_source[0], copy_source[1], generation.text)
         if found is not None:
             marks.append((found.start, found.end, "copy"))
-            lines.append(
-                f"{found.end - found.start} characters copied verbatim from the training text (underlined in blue)."
-            )
+            lines.append(t("generate.copy", count=found.end - found.start))
     surprise = bits_per_token(generation)
     if surprise is not None:
-        lines.append(f"Model's surprise: {surprise:.2f} bits per {unit[:-1]} (lower = more probable to the model).")
+        lines.append(t("generate.surprise", bits=number(surprise, ".2f"), unit=t(f"unit.{generation.level}")))
     st.markdown(f"**{title}**")
     st.markdown(text_html(generation.prompt, generation.text, marks), unsafe_allow_html=True)
     st.caption(" ".join(lines))
@@ -735,31 +733,33 @@ def step_position(sampled: Generation, raw: dict[str, str]) -> int:
     notes += filter(None, [clamp_state(STEP, 0, last)])
     for note in notes:
         st.info(note, icon="🔗")
-    return st.slider(
-        "Position in the sampled text", 0, last, 0, key=STEP, bind=BIND, help=HELP[STEP], on_change=reset_force
-    )
+    return st.slider(t("generate.step"), 0, last, 0, key=STEP, bind=BIND, help=help_text(STEP), on_change=reset_force)
 
 
 def force_picker(dist: NextTokenDistribution, drawn_id: int, raw: dict[str, str]) -> int:
     """ "Force another token here": the drawn token or one of the model's top alternatives."""
     alternatives = [row.token_id for row in dist.top(FORCE_CHOICES + 1) if row.token_id != drawn_id]
     options = [AS_DRAWN, *alternatives[:FORCE_CHOICES]]
-    labels = {AS_DRAWN: "as drawn", **{i: readable_token(dist.tokens[i]) for i in alternatives}}
+    labels = {AS_DRAWN: t("generate.as_drawn"), **{i: readable_token(dist.tokens[i]) for i in alternatives}}
     note = fix_choice(FORCE, raw.get(FORCE), list(labels.values())).note
     if note:
         st.info(note, icon="🔗")
     return st.selectbox(
-        "Force another token here", options, format_func=labels.get, key=FORCE, bind=BIND, help=HELP[FORCE]
+        t("generate.force"), options, format_func=labels.get, key=FORCE, bind=BIND, help=help_text(FORCE)
     )
 
 
 def step_summary(step, position: int) -> str:
-    drawn = readable_token(step.token)
-    u_text = f" The fixed random number here was u = {step.uniform:.3f}." if step.uniform is not None else ""
-    return (
-        f"At position **{position}** the model drew **{drawn}** with probability **{step.probability:.3f}** "
-        f"after your settings (the model alone gave it {step.original_probability:.3f}).{u_text}"
+    summary = t(
+        "generate.step_summary",
+        position=position,
+        token=readable_token(step.token),
+        probability=number(step.probability, ".3f"),
+        original=number(step.original_probability, ".3f"),
     )
+    if step.uniform is not None:
+        summary += t("generate.step_summary.u", u=number(step.uniform, ".3f"))
+    return summary
 
 
 def branch_view(sampled: Generation, branched: Generation, position: int, removed: bool) -> None:
@@ -768,14 +768,16 @@ def branch_view(sampled: Generation, branched: Generation, position: int, remove
     there = token_spans([s.token for s in branched.steps], branched.level)[position]
     original_column, branch_column = st.columns(2)
     with original_column:
-        st.markdown(f"**As drawn** ({readable_token(sampled.steps[position].token)} at position {position})")
+        drawn = readable_token(sampled.steps[position].token)
+        st.markdown(t("generate.as_drawn.heading", token=drawn, position=position))
         st.markdown(text_html(sampled.prompt, sampled.text, [(*here, "step")]), unsafe_allow_html=True)
     with branch_column:
         forced = readable_token(branched.steps[position].token)
-        st.markdown(f"**Branched** ({forced} forced at position {position})")
+        st.markdown(t("generate.branched.heading", token=forced, position=position))
         st.markdown(text_html(branched.prompt, branched.text, [(*there, "forced")]), unsafe_allow_html=True)
-    st.caption(
-        "Both texts use the same random numbers after the forced step: everything that differs comes "
-        "from the one token you changed."
-        + (" Your settings had removed this token: forcing it overrides the cuts." if removed else "")
-    )
+    st.caption(t("generate.branch.caption") + (t("generate.branch.removed") if removed else ""))
+
+
+def has_unknown(generations: Sequence[Generation | None]) -> bool:
+    """Whether any of the outputs wrote the unknown token (a rare word or symbol folded into one)."""
+    return any(g is not None and UNKNOWN in (step.token for step in g.steps) for g in generations)

@@ -122,6 +122,272 @@ LABELS: dict[str, dict[str, str]] = {
     "unit.word": {"en": "token", "sv": "token"},
     "units.char": {"en": "characters", "sv": "tecken"},
     "units.word": {"en": "tokens", "sv": "token"},
+    # generate page
+    "generate.title": {"en": "Generate: how the next character is picked", "sv": "Generera: så väljs nästa tecken"},
+    "generate.no_model": {
+        "en": "There is no model yet: train one on the Train page, or pick “{upload}” and load a checkpoint.",
+        "sv": "Det finns ingen modell än. Träna en på sidan Träna, eller välj ”{upload}” och ladda upp en sparad "
+        "modell.",
+    },
+    "generate.next_heading": {
+        "en": "**What comes after “{token}”?** The next-{unit} probabilities",
+        "sv": "**Vad kommer efter ”{token}”?** Sannolikheterna för nästa {unit}",
+    },
+    "generate.order": {
+        "en": "The settings act in this order: **repetition penalty** (rescales characters seen recently) → "
+        "**temperature** (sharpens or flattens all bars) → **top-k** (keeps the k tallest) → **top-p** (keeps "
+        "the tallest until they add up to p) → **min-p** (drops bars below min-p × the tallest) → then one "
+        "token is drawn. Light bars: the model alone (T = 1); orange: after your settings; grey: removed. "
+        "Outlined: the first token of the sampled text.",
+        "sv": "Inställningarna verkar i den här ordningen: **upprepningsstraff** (skalar om tecken som nyss har "
+        "förekommit) → **temperatur** (gör alla staplar skarpare eller plattare) → **top-k** (behåller de k "
+        "högsta) → **top-p** (behåller de högsta tills de tillsammans blir p) → **min-p** (tar bort staplar "
+        "under min-p × den högsta) → sedan dras en token. Ljusa staplar: modellen ensam (T = 1). Orange: efter "
+        "dina inställningar. Grå: bortklippta. Inramad: den första token i den slumpade texten.",
+    },
+    "generate.greedy": {"en": "Greedy (always the tallest bar)", "sv": "Girig avkodning (alltid den högsta stapeln)"},
+    "generate.greedy.caption": {
+        "en": "Temperature and the cuts never change the tallest bar, so only the prompt and the repetition "
+        "penalty change this text.",
+        "sv": "Temperaturen och klippen ändrar aldrig vilken stapel som är högst. Bara prompten och "
+        "upprepningsstraffet kan ändra den här texten.",
+    },
+    "generate.sampled": {"en": "Sampled (seed {seed})", "sv": "Slumpmässigt urval (frö {seed})"},
+    "generate.sampled_same_draw": {
+        "en": "Sampled (same random draw, seed {seed})",
+        "sv": "Slumpmässigt urval (samma slumptal, frö {seed})",
+    },
+    "generate.sampled.caption": {
+        "en": "Drawn from the orange bars at every step.",
+        "sv": "Dras ur de orange staplarna i varje steg.",
+    },
+    "generate.beam": {"en": "Beam search (width {width})", "sv": "Strålsökning (bredd {width})"},
+    "generate.beam.caption": {
+        "en": "The most probable continuation beam search finds (no temperature or cuts).",
+        "sv": "Den mest sannolika fortsättningen som strålsökningen hittar (utan temperatur och klipp).",
+    },
+    "generate.no_copy_check": {
+        "en": "Copy detector: the training text of shipped and uploaded models is not available here, so "
+        "verbatim copies can only be checked for models trained in this session.",
+        "sv": "Kopieringskollen: träningstexten till de medföljande och uppladdade modellerna finns inte här, "
+        "så ordagranna kopior kan bara hittas för modeller som du har tränat i den här sessionen.",
+    },
+    "generate.unknown_token": {
+        "en": "**�** is the unknown token: the vocabulary folds every rare word or symbol into this one token, "
+        "so the model can only say “something rare goes here”. It shows up most at low temperature, "
+        "because all the rare ones together are quite likely.",
+        "sv": "**�** är den okända token. Ordförrådet slår ihop alla ovanliga ord eller tecken till just den "
+        "här token, så modellen kan bara säga ”här kommer något ovanligt”. Den dyker oftast upp vid låg "
+        "temperatur, eftersom alla ovanliga tillsammans är ganska troliga.",
+    },
+    "generate.step_heading": {"en": "Step through the sampled text", "sv": "Stega genom den slumpade texten"},
+    "generate.model": {"en": "Model", "sv": "Modell"},
+    "generate.prompt": {"en": "Prompt", "sv": "Prompt"},
+    "generate.length": {"en": "Length ({units})", "sv": "Längd ({units})"},
+    "generate.temperature": {"en": "Temperature T (log scale)", "sv": "Temperatur T (logaritmisk skala)"},
+    "generate.top_k": {"en": "Top-k (0 = off)", "sv": "Top-k (0 = av)"},
+    "generate.top_p": {"en": "Top-p (1 = off)", "sv": "Top-p (1 = av)"},
+    "generate.min_p": {"en": "Min-p (0 = off)", "sv": "Min-p (0 = av)"},
+    "generate.repetition_penalty": {"en": "Repetition penalty (1 = off)", "sv": "Upprepningsstraff (1 = av)"},
+    "generate.seed": {"en": "Seed", "sv": "Frö"},
+    "generate.same_draw": {"en": "Same random draw", "sv": "Samma slumptal"},
+    "generate.beam_toggle": {"en": "Beam search", "sv": "Strålsökning"},
+    "generate.beam_width": {"en": "Beam width", "sv": "Strålbredd"},
+    "generate.step": {"en": "Position in the sampled text", "sv": "Plats i den slumpade texten"},
+    "generate.force": {"en": "Force another token here", "sv": "Tvinga fram en annan token här"},
+    "generate.as_drawn": {"en": "as drawn", "sv": "behåll den dragna"},
+    "generate.help.model": {
+        "en": "Which model predicts the next character. Pick a shipped one, one of your training runs, or "
+        "upload a checkpoint saved from the Train page.",
+        "sv": "Vilken modell som förutsäger nästa tecken. Välj en som följer med labbet, en av dina egna "
+        "körningar, eller ladda upp en modell som du har sparat från sidan Träna.",
+    },
+    "generate.help.prompt": {
+        "en": "The text the model reads first; it continues from its last character.",
+        "sv": "Texten som modellen läser först. Den fortsätter från det sista tecknet.",
+    },
+    "generate.help.length": {
+        "en": "How many characters (tokens) to generate after the prompt.",
+        "sv": "Hur många tecken (token) som ska genereras efter prompten.",
+    },
+    "generate.help.temperature": {
+        "en": "Divides the model's scores before the softmax. T < 1 sharpens the bars, T > 1 flattens them. "
+        "T → 0 is greedy, T → ∞ is uniform noise.",
+        "sv": "Delar modellens värden före softmax. T < 1 gör staplarna skarpare, T > 1 gör dem plattare. "
+        "T → 0 är girig avkodning, T → ∞ är jämnt fördelat brus.",
+    },
+    "generate.help.top_k": {
+        "en": "Keep only the k most likely tokens and renormalise. 0 = off, 1 = greedy.",
+        "sv": "Behåll bara de k troligaste token och normera om. 0 = av, 1 = girig avkodning.",
+    },
+    "generate.help.top_p": {
+        "en": "Nucleus sampling: keep the fewest most likely tokens whose probabilities add up to p. 1 = off.",
+        "sv": "Kärnurval (nucleus sampling): behåll så få av de troligaste token som behövs för att "
+        "sannolikheterna tillsammans ska bli p. 1 = av.",
+    },
+    "generate.help.min_p": {
+        "en": "Drop every token less likely than min-p × the top token's probability. 0 = off.",
+        "sv": "Ta bort alla token som är mindre troliga än min-p × den troligaste tokens sannolikhet. 0 = av.",
+    },
+    "generate.help.repetition_penalty": {
+        "en": "Makes characters seen in the last 64 tokens less likely (above 1) or more likely (below 1). "
+        "1 = off. The only setting that changes greedy output.",
+        "sv": "Gör tecken som förekommit bland de senaste 64 token mindre troliga (över 1) eller troligare "
+        "(under 1). 1 = av. Den enda inställningen som ändrar den giriga texten.",
+    },
+    "generate.help.seed": {
+        "en": "Starts the random number generator: the same seed and settings give the same sampled text.",
+        "sv": "Startvärdet för slumpgeneratorn. Samma frö och samma inställningar ger samma slumpade text.",
+    },
+    "generate.help.same_draw": {
+        "en": "Use one fixed random number u per step (from the seed) and pick the token where u falls on the "
+        "cumulative distribution: change T or k and watch the same draw land on another token.",
+        "sv": "Använd ett fast slumptal u i varje steg (från fröet) och välj den token där u hamnar i den "
+        "kumulativa fördelningen. Ändra T eller k och se samma dragning landa på en annan token.",
+    },
+    "generate.help.beam": {
+        "en": "Also show beam search: keep the few most probable continuations at every step.",
+        "sv": "Visa också strålsökning (beam search): behåll de få mest sannolika fortsättningarna i varje steg.",
+    },
+    "generate.help.beam_width": {
+        "en": "How many continuations beam search keeps; 1 would be greedy.",
+        "sv": "Hur många fortsättningar strålsökningen behåller. Med 1 blir det girig avkodning.",
+    },
+    "generate.help.step": {
+        "en": "Pick a position of the sampled text to see the distribution the model had there.",
+        "sv": "Välj en plats i den slumpade texten och se vilken fördelning modellen hade där.",
+    },
+    "generate.help.force": {
+        "en": "Replace the token drawn at this step by another one and watch the text branch.",
+        "sv": "Byt ut token som drogs i det här steget mot en annan och se texten ta en ny väg.",
+    },
+    "generate.note.not_a_number": {
+        "en": "`{param}` in the link is not a number, so the default is used.",
+        "sv": "`{param}` i länken är inget tal, så standardvärdet används.",
+    },
+    "generate.note.outside": {
+        "en": "`{param}` in the link is outside {low}–{high}, so it is set to {value}.",
+        "sv": "`{param}` i länken ligger utanför {low}–{high}, så värdet blir {value}.",
+    },
+    "generate.note.not_whole": {
+        "en": "`{param}` in the link is not a whole number, so it is set to {value}.",
+        "sv": "`{param}` i länken är inget heltal, så värdet blir {value}.",
+    },
+    "generate.note.temperature_not_a_number": {
+        "en": "`{param}` in the link is not a number, so T = 1 is used.",
+        "sv": "`{param}` i länken är inget tal, så T = 1 används.",
+    },
+    "generate.note.temperature_stop": {
+        "en": "`{param}` in the link is not a stop on the slider, so the nearest one, {value}, is used.",
+        "sv": "`{param}` i länken finns inte på reglaget, så det närmaste steget, {value}, används.",
+    },
+    "generate.note.not_a_toggle": {
+        "en": "`{param}` in the link is neither true nor false, so it is ignored.",
+        "sv": "`{param}` i länken är varken true eller false, så det hoppas över.",
+    },
+    "generate.note.long_prompt": {
+        "en": "The prompt in the link is longer than {count} characters, so it is cut there.",
+        "sv": "Prompten i länken är längre än {count} tecken, så den kortas av där.",
+    },
+    "generate.note.unavailable": {
+        "en": "`{param}` in the link is not available here, so it is ignored.",
+        "sv": "`{param}` i länken finns inte här, så det hoppas över.",
+    },
+    "generate.note.clamped": {
+        "en": "{key} {value} is outside {low}–{high} for this model, so it is set to {new}.",
+        "sv": "{key} {value} ligger utanför {low}–{high} för den här modellen, så värdet blir {new}.",
+    },
+    "generate.upload": {"en": "Checkpoint saved by Char-RNN Lab", "sv": "Modellfil sparad av Char-RNN Lab"},
+    "generate.upload.help": {"en": "Only .safetensors files.", "sv": "Bara .safetensors-filer."},
+    "generate.upload.keeps": {
+        "en": "Until a checkpoint loads, the page keeps using **{label}**.",
+        "sv": "Tills en modellfil har laddats fortsätter sidan att använda **{label}**.",
+    },
+    "generate.card.title": {"en": "About this model: {label}", "sv": "Om modellen: {label}"},
+    "generate.card": {
+        "en": "{cell} · hidden {hidden} · {layers} layer(s) · {vocab} {level} · trained on {corpus}",
+        "sv": "{cell} · {hidden} dolda enheter · {layers} lager · {vocab} {level} · tränad på {corpus}",
+    },
+    "generate.card.val_loss": {"en": " · validation loss {nats} nats", "sv": " · valideringsförlust {nats} nats"},
+    "generate.card.unknown_text": {"en": "unknown text", "sv": "okänd text"},
+    "generate.prompt.empty": {
+        "en": "The prompt is empty, so the model starts as if after a line break.",
+        "sv": "Prompten är tom, så modellen börjar som efter en radbrytning.",
+    },
+    "generate.prompt.unknown_one": {
+        "en": "This model has never seen {tokens} in its training text: the prompt reads it as the unknown token �.",
+        "sv": "Modellen har aldrig sett {tokens} i sin träningstext, så prompten läser det som den okända token �.",
+    },
+    "generate.prompt.unknown_many": {
+        "en": "This model has never seen {tokens} in its training text: the prompt reads them as the unknown token �.",
+        "sv": "Modellen har aldrig sett {tokens} i sin träningstext, så prompten läser dem som den okända token �.",
+    },
+    "generate.entropy": {"en": "Entropy", "sv": "Entropi"},
+    "generate.entropy.value": {"en": "{bits} bits", "sv": "{bits} bit"},
+    "generate.entropy.help": {
+        "en": "How uncertain the choice is: 0 bits = certain; log2(V) = every token equally likely.",
+        "sv": "Hur osäkert valet är: 0 bit = helt säkert, log2(V) = alla token lika troliga.",
+    },
+    "generate.vs_model": {"en": "{delta} vs the model", "sv": "{delta} mot modellen"},
+    "generate.choices": {"en": "Effective choices", "sv": "Effektiva val"},
+    "generate.choices.help": {
+        "en": "2^entropy: as uncertain as a fair pick among this many tokens.",
+        "sv": "2^entropin: lika osäkert som ett rättvist val bland så här många token.",
+    },
+    "generate.kept": {"en": "Tokens that can be drawn", "sv": "Token som kan dras"},
+    "generate.kept.value": {"en": "{kept} of {size}", "sv": "{kept} av {size}"},
+    "generate.kept.help": {
+        "en": "Tokens the cuts (top-k, top-p, min-p) left in; the rest have probability 0.",
+        "sv": "Token som klippen (top-k, top-p, min-p) lämnade kvar. Resten har sannolikheten 0.",
+    },
+    "generate.count.char.one": {"en": "{count} character", "sv": "{count} tecken"},
+    "generate.count.char": {"en": "{count} characters", "sv": "{count} tecken"},
+    "generate.count.word.one": {"en": "{count} token", "sv": "{count} token"},
+    "generate.count.word": {"en": "{count} tokens", "sv": "{count} token"},
+    "generate.greedy_loop": {
+        "en": "Greedy output fell into a loop of {cycle} (“{text}”, {repeats}× at the end, highlighted in yellow).",
+        "sv": "Den giriga texten har fastnat i en slinga på {cycle} (”{text}”, {repeats}× i slutet, markerad i gult).",
+    },
+    "generate.loop": {
+        "en": "This output ends in a loop of {cycle} (yellow).",
+        "sv": "Texten slutar i en slinga på {cycle} (gult).",
+    },
+    "generate.copy": {
+        "en": "{count} characters copied verbatim from the training text (underlined in blue).",
+        "sv": "{count} tecken är ordagrant kopierade från träningstexten (understrukna i blått).",
+    },
+    "generate.surprise": {
+        "en": "Model's surprise: {bits} bits per {unit} (lower = more probable to the model).",
+        "sv": "Modellens överraskning: {bits} bit per {unit} (lägre = mer sannolikt enligt modellen).",
+    },
+    "generate.step_summary": {
+        "en": "At position **{position}** the model drew **{token}** with probability **{probability}** after "
+        "your settings (the model alone gave it {original}).",
+        "sv": "På plats **{position}** drog modellen **{token}** med sannolikheten **{probability}** efter dina "
+        "inställningar (modellen ensam gav {original}).",
+    },
+    "generate.step_summary.u": {
+        "en": " The fixed random number here was u = {u}.",
+        "sv": " Det fasta slumptalet här var u = {u}.",
+    },
+    "generate.as_drawn.heading": {
+        "en": "**As drawn** ({token} at position {position})",
+        "sv": "**Som den drogs** ({token} på plats {position})",
+    },
+    "generate.branched.heading": {
+        "en": "**Branched** ({token} forced at position {position})",
+        "sv": "**Ny gren** ({token} framtvingad på plats {position})",
+    },
+    "generate.branch.caption": {
+        "en": "Both texts use the same random numbers after the forced step: everything that differs comes from "
+        "the one token you changed.",
+        "sv": "Båda texterna använder samma slumptal efter det framtvingade steget. Allt som skiljer dem åt "
+        "kommer från den enda token du ändrade.",
+    },
+    "generate.branch.removed": {
+        "en": " Your settings had removed this token: forcing it overrides the cuts.",
+        "sv": " Dina inställningar hade klippt bort den här token, men när du tvingar fram den gäller inte klippen.",
+    },
     # train page
     "train.title": {"en": "Train a model", "sv": "Träna en modell"},
     "train.intro": {
@@ -273,7 +539,7 @@ LABELS: dict[str, dict[str, str]] = {
     "train.eta": {"en": "ETA {duration}", "sv": "{duration} kvar"},
     "train.queue": {
         "en": "{place} in the queue · the server trains a few runs at a time; yours starts next",
-        "sv": "plats {number} i kön · servern tränar några körningar åt gången, och din står på tur",
+        "sv": "{place} i kön · servern tränar några körningar åt gången, och din står på tur",
     },
     "train.not_saved": {
         "en": "This run could not be saved on the server ({error}); download the model to keep it.",
@@ -340,7 +606,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "train.samples.greedy": {
         "en": "Greedy: always the most likely next {token} (step {step})",
-        "sv": "Girig avkodning: modellen tar alltid sitt mest troliga val (steg {step})",
+        "sv": "Girig avkodning: modellen väljer alltid det mest troliga som nästa {token} (steg {step})",
     },
     "train.samples.sampled": {
         "en": "Sampled at temperature 0.8: drawn at random from the model's probabilities",
@@ -406,6 +672,14 @@ def labels(prefix: str, options) -> dict:
     """``{option: t(prefix + "." + option)}``: option labels for a ``format_func``, made once, in the
     language of this run (a ``format_func`` may be called again after the run, e.g. by AppTest)."""
     return {option: t(f"{prefix}.{option}") for option in options}
+
+
+def ordinal(n: int) -> str:
+    """A place in a row as the language writes it: 1st, 2nd, 11th, 21st / 1:a, 2:a, 3:e, 11:e, 21:a."""
+    if current_language() == "sv":
+        return f"{n}:a" if n % 10 in (1, 2) and n % 100 not in (11, 12) else f"{n}:e"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def number(value: float, spec: str = ",") -> str:
@@ -538,12 +812,26 @@ SWEDISH_LIBRARY_TEXTS: tuple[tuple[str, str], ...] = (
         "och sådana laddas aldrig, av säkerhetsskäl.",
     ),
     (r"This file is not a valid model checkpoint: .*", "Det här är ingen giltig modellfil från Char-RNN Lab."),
-    (r"The checkpoint file is cut short \(truncated\).*", "Modellfilen är avkortad: den tar slut för tidigt."),
+    (
+        r"The checkpoint header is absurdly large .*",
+        "Det här är ingen giltig modellfil: filhuvudet är orimligt stort.",
+    ),
+    (
+        r"The checkpoint file is cut short \(truncated\).*",
+        "Det här är ingen giltig modellfil: den är avkortad och tar slut för tidigt.",
+    ),
+    (
+        r"The checkpoint file is too large \((?P<size>[\d,.]+) MB; the limit is (?P<limit>[\d,.]+) MB\)\.",
+        "Modellfilen är för stor ({size} MB, gränsen är {limit} MB).",
+    ),
     (
         r"The checkpoint has no Char-RNN Lab metadata\.",
-        "Filen saknar Char-RNN Labs metadata, så den är ingen modell härifrån.",
+        "Det här är ingen modellfil från Char-RNN Lab: uppgifterna om modellen saknas.",
     ),
-    (r"The checkpoint's weights .*", "Modellfilens vikter går inte att använda, så den är ingen fungerande modell."),
+    (
+        r"The checkpoint's .*",
+        "Modellfilen går inte att använda: innehållet stämmer inte med vad Char-RNN Lab väntar sig.",
+    ),
 )
 
 # The built-in texts' titles and descriptions in Swedish (by the name in rnnlab.builtin_corpora).

@@ -21,7 +21,7 @@ from rnnlab.loss_chart import curve_from_events, loss_figure
 from rnnlab.metrics import bits
 from rnnlab.trainer import TrainConfig, Trainer, TrainingEvent
 from rnnlab.vocab import UNKNOWN, Vocabulary, tokenize
-from ui.i18n import corpus_words, labels, library_text, loss_chart_texts, number, t, translated_choice
+from ui.i18n import corpus_words, labels, library_text, loss_chart_texts, number, ordinal, t, translated_choice
 from ui.state import RUN_PARAM, Run, run_choice, session_runs, set_current_model
 
 # --- settings --------------------------------------------------------------------------------
@@ -496,7 +496,7 @@ def progress_text(run: Run, last_step: TrainingEvent | None) -> str:
     progress = trainer.progress
     position = run.job.queue_position()
     if position is not None:
-        return t("train.queue", place=ordinal(position), number=position)
+        return t("train.queue", place=ordinal(position))
     if not run.job.is_active:
         eta = state_name(run.job.state)
     elif progress > 0:
@@ -508,12 +508,6 @@ def progress_text(run: Run, last_step: TrainingEvent | None) -> str:
         parts.append(t("train.speed", count=number(last_step.chars_per_second, ",.0f")))
     parts.append(t("train.step_number", step=number(trainer.step)))
     return " · ".join(parts)
-
-
-def ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 21st..."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def token_name(run: Run) -> str:
