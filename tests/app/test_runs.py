@@ -90,3 +90,18 @@ def test_beyond_the_server_limit_a_run_waits_in_the_queue(app):
             slots.release(other)
     run_until(at, lambda at: is_done(at) and badge(at) == "finished")
     assert not at.exception
+
+
+def test_a_model_too_big_for_the_server_is_refused_before_it_starts(app):
+    at = open_page(app, TRAIN_PAGE)
+    at.select_slider(key="train_hidden_size").set_value(512)
+    at.select_slider(key="train_num_layers").set_value(3)
+    at.select_slider(key="train_seq_len").set_value(256)
+    at.select_slider(key="train_batch_size").set_value(128).run()
+    button(at, "train_start").click().run()
+    assert not at.exception
+    (error,) = [element.value for element in at.error]
+    assert error.startswith("This model is too big to train here: it would need about 2,")
+    assert run_ids(at) == [] and not at.get("plotly_chart")
+    assert at.select_slider(key="train_hidden_size").value == 512  # the settings are kept to adjust
+    assert not button(at, "train_start").disabled
