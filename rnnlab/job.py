@@ -18,7 +18,8 @@ from rnnlab.errors import TrainingDiverged
 from rnnlab.trainer import Trainer, TrainingEvent
 from rnnlab.training_slots import TrainingSlots
 
-STATES = ("ready", "queued", "running", "paused", "finished", "stopped", "diverged", "failed")
+# "elsewhere": a stored run that another app server is training (see rnnlab.run_store).
+STATES = ("ready", "queued", "running", "paused", "finished", "stopped", "diverged", "failed", "elsewhere")
 ACTIVE_STATES = ("queued", "running", "paused")
 DONE_STATES = ("finished", "stopped", "diverged", "failed")
 

@@ -11,18 +11,23 @@ project), named by an unguessable id that is the run's link (``?run=<id>``)::
 A :class:`RunRecorder` listens to the job and writes these files. :meth:`RunStore.open` finds a
 run by id: the live job if it is training in this server, else a dormant job rebuilt from disk. A
 run found on disk still "running" was cut off by a server restart: it becomes "stopped" at its
-last checkpoint. Live jobs are stopped (keeping their weights) once nobody has watched them for a
+last checkpoint, unless the server that trains it is still alive (several app servers may share
+one runs directory; each touches ``.servers/<its id>`` every few seconds): then it is shown as
+training "elsewhere", read-only. Live jobs are stopped (keeping their weights) once nobody has watched them for a
 grace period, so a refresh or a teacher's second tab does not stop them but a closed tab does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
 import re
 import secrets
+import socket
 import threading
+import time
 import weakref
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -38,6 +43,7 @@ RUN_ID = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16): 128 rand
 FORMAT_VERSION = 1
 MAX_RUN_JSON_BYTES = 1_000_000
 DEFAULT_GRACE_SECONDS = 90.0
+HEARTBEAT_SECONDS = 10.0  # how often a server says it is alive; 3 missed beats and it counts as gone
 
 
 class RunNotFound(RnnLabError):
@@ -130,6 +136,9 @@ class RunStore:
         self._open: weakref.WeakValueDictionary[str, StoredRun] = weakref.WeakValueDictionary()
         self._live: dict[str, StoredRun] = {}  # active jobs stay reachable while they train
         self._watchers: dict[str, set] = {}
+        self.server_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
+        self._heartbeat: threading.Thread | None = None
+        self._closed = threading.Event()
 
     # --- creating -------------------------------------------------------------------------------
     def create(self, trainer: Trainer, *, label: str, source_name: str, text: str) -> StoredRun:
@@ -146,7 +155,9 @@ class RunStore:
             "corpus_name": trainer.corpus_name,
             "created": _now(),
             "config": trainer.config.to_dict(),
+            "server": self.server_id,
         }
+        self._start_heartbeat()
         recorder = RunRecorder(folder, record)
         recorder.save_state("ready", "", trainer)
         job = TrainingJob(trainer, on_event=[recorder, self._forget_when_done], slots=self.slots)
@@ -176,6 +187,8 @@ class RunStore:
         if run is not None:
             return run
         run = self._load(run_id)
+        if run.job.state == "elsewhere":  # a snapshot: read again on the next open
+            return run
         with self._lock:  # two sessions opening the same link at once share one job
             return self._open.setdefault(run_id, run)
 
@@ -209,7 +222,10 @@ class RunStore:
         job.events = events
         state = record.get("state", "stopped")
         job.state, job.message = (state, record.get("message", "")) if state in STATES else ("stopped", "")
-        if job.state in ACTIVE_STATES or job.state == "ready":
+        if (job.state in ACTIVE_STATES or job.state == "ready") and self.is_alive(record.get("server", "")):
+            job.state = "elsewhere"
+            job.message = "This run is training on another app server: reload the page to see how far it got."
+        elif job.state in ACTIVE_STATES or job.state == "ready":
             # Nothing trains it in this server: it was cut off by a restart (or never started).
             message = (
                 f"The server restarted while this run was training; it stopped at step {trainer.step} "
@@ -222,6 +238,39 @@ class RunStore:
             job.events.append(stopped)
             recorder(job, stopped)
         return StoredRun(run_id, record.get("label", run_id), record.get("source_name", ""), record["created"], job)
+
+    # --- servers sharing the runs directory -----------------------------------------------------
+    def _heartbeat_file(self, server_id: str) -> Path:
+        return self.root / ".servers" / server_id
+
+    def _start_heartbeat(self) -> None:
+        with self._lock:
+            if self._heartbeat is not None:
+                return
+            self._heartbeat = threading.Thread(target=self._beat, name="rnnlab-heartbeat", daemon=True)
+        self._heartbeat_file(self.server_id).parent.mkdir(parents=True, exist_ok=True)
+        self._heartbeat_file(self.server_id).touch()
+        self._heartbeat.start()
+
+    def _beat(self) -> None:
+        while not self._closed.wait(HEARTBEAT_SECONDS):
+            with contextlib.suppress(OSError):  # the next beat tries again
+                self._heartbeat_file(self.server_id).touch()
+
+    def is_alive(self, server_id: str) -> bool:
+        """Whether the server ``server_id`` (another process sharing the runs directory) still beats."""
+        if not server_id or server_id == self.server_id or "/" in server_id or server_id.startswith("."):
+            return False
+        try:
+            age = time.time() - self._heartbeat_file(server_id).stat().st_mtime
+        except OSError:
+            return False
+        return age < 3.5 * HEARTBEAT_SECONDS
+
+    def close(self) -> None:
+        """This server shuts down cleanly: its runs no longer count as training elsewhere."""
+        self._closed.set()
+        self._heartbeat_file(self.server_id).unlink(missing_ok=True)
 
     # --- watching -------------------------------------------------------------------------------
     def watch(self, run_id: str, watcher) -> None:

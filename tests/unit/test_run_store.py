@@ -55,7 +55,8 @@ def test_a_run_cut_off_by_a_restart_reopens_stopped_at_its_last_checkpoint(tmp_p
     run.job.start()
     try:
         assert wait_until(lambda: len(run.trainer.history) >= 3)
-        reopened = RunStore(tmp_path).open(run.run_id)  # the old server "died" mid-run
+        store.close()  # the old server is gone: its heartbeat stops
+        reopened = RunStore(tmp_path).open(run.run_id)  # a new server process
     finally:
         run.job.stop()
         run.job.wait(10)
@@ -137,3 +138,23 @@ def test_run_ids_are_long_random_and_distinct(tmp_path, pattern_text):
     store = RunStore(tmp_path)
     ids = {new_run(store, pattern_text).run_id for _ in range(5)}
     assert len(ids) == 5 and all(is_run_id(i) and len(i) == 22 for i in ids)
+
+
+def test_a_run_training_on_another_server_sharing_the_folder_is_shown_not_touched(tmp_path, pattern_text):
+    training_server, other_server = RunStore(tmp_path), RunStore(tmp_path)
+    run = new_run(training_server, pattern_text, max_steps=100_000, evaluations=2000)
+    run.job.start()
+    try:
+        assert wait_until(lambda: len(run.trainer.history) >= 2)
+        seen = other_server.open(run.run_id)
+        assert seen.job.state == "elsewhere" and not seen.job.is_active
+        assert "another app server" in seen.job.message
+        record = json.loads((tmp_path / run.run_id / "run.json").read_text())
+        assert record["state"] == "running"  # the other server wrote nothing
+        assert run.job.state == "running"
+        assert other_server.open(run.run_id) is not seen  # a snapshot, read again on each open
+    finally:
+        run.job.stop()
+        run.job.wait(10)
+    assert other_server.open(run.run_id).job.state == "stopped"
+    training_server.close()
