@@ -1,8 +1,8 @@
 """A learner's flows in a real Chromium against a real ``streamlit run`` server.
 
-Upload a text, train a few seconds and see the curve grow and a sample appear, stop, go to
-Generate, move the temperature slider and see the bars change. Screenshots of every page are
-saved under artifacts/screenshots/.
+Upload a text, train a few seconds and see the curve grow and a sample appear, stop, refresh
+the page and find the run again, go to Generate, move the temperature slider and see the bars
+change. Screenshots of every page are saved under artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -93,9 +93,19 @@ def test_upload_train_stop_then_generate(page, app_url, screenshot, tmp_path):
     page.get_by_role("button", name="Stop").click()
     page.get_by_role("button", name="Explore in Generate").wait_for(timeout=60_000)
     screenshot("train-stopped")
+
+    # 5 · a refresh comes back to the run (named in the address bar), its curves and its model
+    assert "run=" in page.url
+    curves = plotly_data(page)
+    page.reload()
+    wait_for_app(page)
+    page.get_by_role("button", name="Explore in Generate").wait_for(timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length > 0")
+    assert plotly_data(page) == curves
+    screenshot("train-after-refresh")
     page.get_by_role("button", name="Explore in Generate").click()
 
-    # 5 · Generate: move the temperature slider and see the bars change
+    # 6 · Generate: move the temperature slider and see the bars change
     page.wait_for_url(re.compile(r".*/generate.*"))
     wait_for_app(page)
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length > 0")
