@@ -11,7 +11,7 @@ import streamlit as st
 import torch
 
 from rnnlab.training_slots import default_slot_count, torch_threads_per_job
-from ui.i18n import t
+from ui.i18n import library_text, t
 from ui.sidebar import render_sidebar
 from ui.state import sync_runs_with_url
 
@@ -30,6 +30,6 @@ pages = [
 ]
 page = st.navigation(pages)
 for problem in sync_runs_with_url():
-    st.warning(problem, icon=":material/link_off:")
+    st.warning(library_text(problem), icon=":material/link_off:")
 render_sidebar()
 page.run()

@@ -77,19 +77,31 @@ def training_cost(config, vocab_size: int) -> TrainingCost:
     return TrainingCost(parameters, activations + 16 * parameters, 6.0 * parameters * tokens)
 
 
+def excess(cost: TrainingCost, limits: StepLimits) -> dict[str, tuple[float, float]]:
+    """The limits ``cost`` goes over: ``{"memory_mb": (needed, allowed), "gflop": (needed, allowed)}``."""
+    over = {}
+    if cost.memory_mb > limits.max_memory_mb:
+        over["memory_mb"] = (cost.memory_mb, limits.max_memory_mb)
+    if cost.gflop_per_step > limits.max_gflop:
+        over["gflop"] = (cost.gflop_per_step, limits.max_gflop)
+    return over
+
+
 def check_step_cost(cost: TrainingCost, limits: StepLimits) -> None:
     """Raise :class:`SettingsError` (a sentence for the learner) if one step costs more than ``limits``."""
-    too_much = []
-    if cost.memory_mb > limits.max_memory_mb:
-        too_much.append(f"about {cost.memory_mb:,.0f} MB of memory (this server allows {limits.max_memory_mb:,.0f})")
-    if cost.gflop_per_step > limits.max_gflop:
-        too_much.append(
-            f"about {cost.gflop_per_step:,.0f} billion operations per step "
-            f"(this server allows {limits.max_gflop:,.0f}, about a second)"
+    over = excess(cost, limits)
+    reasons = []
+    if "memory_mb" in over:
+        reasons.append("about {:,.0f} MB of memory (this server allows {:,.0f})".format(*over["memory_mb"]))
+    if "gflop" in over:
+        reasons.append(
+            "about {:,.0f} billion operations per step (this server allows {:,.0f}, about a second)".format(
+                *over["gflop"]
+            )
         )
-    if too_much:
+    if reasons:
         raise SettingsError(
             "This model is too big to train here: it would need "
-            + " and ".join(too_much)
+            + " and ".join(reasons)
             + ". Choose a smaller hidden size, batch or sequence length, or fewer layers."
         )

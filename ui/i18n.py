@@ -507,6 +507,21 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Preparing the text and building the model...",
         "sv": "Förbereder texten och bygger modellen …",
     },
+    "train.too_big": {
+        "en": "This model is too big to train here: it would need {needs}. "
+        "Choose a smaller hidden size, batch or sequence length, or fewer layers.",
+        "sv": "Modellen är för stor för att tränas här: den skulle behöva {needs}. "
+        "Välj färre dolda enheter, en mindre batch, kortare sekvenser eller färre lager.",
+    },
+    "train.too_big.memory_mb": {
+        "en": "about {needed} MB of memory (this server allows {allowed})",
+        "sv": "ungefär {needed} MB minne (servern tillåter {allowed})",
+    },
+    "train.too_big.gflop": {
+        "en": "about {needed} billion operations per step (this server allows {allowed}, about a second)",
+        "sv": "ungefär {needed} miljarder räkneoperationer per steg (servern tillåter {allowed}, ungefär en sekund)",
+    },
+    "train.too_big.and": {"en": " and ", "sv": " och "},
     "train.preparing_step": {
         "en": "Preparing the text and building the model and taking one step...",
         "sv": "Förbereder texten, bygger modellen och tar ett steg …",
@@ -536,6 +551,7 @@ LABELS: dict[str, dict[str, str]] = {
     "train.state.stopped": {"en": "stopped", "sv": "stoppad"},
     "train.state.diverged": {"en": "diverged", "sv": "spårade ur"},
     "train.state.failed": {"en": "failed", "sv": "misslyckades"},
+    "train.state.elsewhere": {"en": "training on another server", "sv": "tränar på en annan server"},
     "train.eta": {"en": "ETA {duration}", "sv": "{duration} kvar"},
     "train.queue": {
         "en": "{place} in the queue · the server trains a few runs at a time; yours starts next",
@@ -804,6 +820,36 @@ SWEDISH_LIBRARY_TEXTS: tuple[tuple[str, str], ...] = (
         "hög. De senaste fungerande vikterna finns kvar.",
     ),
     (r"Stopped: the model keeps what it learned so far\.", "Stoppad. Modellen behåller det den har lärt sig hittills."),
+    (
+        r"Stopped before it started: it was still waiting for a free place\.",
+        "Stoppad innan den hann börja: den väntade fortfarande på en ledig plats.",
+    ),
+    (
+        r"The server restarted while this run was training; it stopped at step (?P<step>[\d,]+) with the weights "
+        r"of its last evaluation\.",
+        "Servern startades om medan körningen tränade. Den stannade vid steg {step} med vikterna från den "
+        "senaste utvärderingen.",
+    ),
+    (
+        r"The server restarted before this run started training\.",
+        "Servern startades om innan körningen hann börja träna.",
+    ),
+    (
+        r"This run is training on another app server: reload the page to see how far it got\.",
+        "Körningen tränas på en annan server. Ladda om sidan för att se hur långt den har kommit.",
+    ),
+    (
+        r"This run link is not valid: check that it was copied whole\.",
+        "Länken till körningen är inte giltig. Kontrollera att hela länken kom med.",
+    ),
+    (
+        r"There is no run with this link on this server \(it may have been deleted\)\.",
+        "Det finns ingen körning med den här länken på servern (den kan ha tagits bort).",
+    ),
+    (
+        r"This run's files are damaged, so it cannot be opened \((?P<reason>.*)\)\.",
+        "Körningens filer är skadade, så den går inte att öppna ({reason}).",
+    ),
     (r"Training failed unexpectedly: (?P<detail>.*)", "Träningen avbröts av ett oväntat fel: {detail}"),
     (r"The checkpoint file is empty\.", "Modellfilen är tom."),
     (

@@ -20,6 +20,7 @@ from rnnlab.errors import CorpusError, RnnLabError
 from rnnlab.loss_chart import curve_from_events, loss_figure
 from rnnlab.metrics import bits
 from rnnlab.trainer import TrainConfig, Trainer, TrainingEvent
+from rnnlab.training_cost import StepLimits, excess, training_cost
 from rnnlab.vocab import UNKNOWN, Vocabulary, tokenize
 from ui.i18n import corpus_words, labels, library_text, loss_chart_texts, number, ordinal, t, translated_choice
 from ui.state import RUN_PARAM, Run, run_choice, session_runs, set_current_model
@@ -369,6 +370,15 @@ def _start_requested_run(source: Source | None, settings: dict) -> None:
         except RnnLabError as error:
             st.error(library_text(str(error)), icon=":material/block:")
             return
+        # A shared server refuses a step that would take all its memory or many seconds of CPU.
+        over = excess(training_cost(trainer.config, trainer.vocab.size), StepLimits.from_environment())
+        if over:
+            needs = t("train.too_big.and").join(
+                t(f"train.too_big.{limit}", needed=number(needed, ",.0f"), allowed=number(allowed, ",.0f"))
+                for limit, (needed, allowed) in over.items()
+            )
+            st.error(t("train.too_big", needs=needs), icon=":material/memory:")
+            return
         run = runs.start(trainer, source.name, text=source.text, single_step=single_step)
         if run is not None and single_step:
             job = run.job
@@ -472,6 +482,7 @@ STATE_BADGES = {
     "stopped": ("gray", ":material/stop_circle:"),
     "diverged": ("red", ":material/error:"),
     "failed": ("red", ":material/bug_report:"),
+    "elsewhere": ("blue", ":material/dns:"),
 }
 UNITS = ("nats", "bits", "perplexity")
 X_AXES = ("step", "seconds")

@@ -21,10 +21,11 @@ def finished_run(app) -> tuple[AppTest, str]:
     return at, run_id
 
 
-def reopen(run_ids: list[str], page: str = TRAIN_PAGE) -> AppTest:
+def reopen(run_ids: list[str], page: str = TRAIN_PAGE, **params: str) -> AppTest:
     """A new browser session (a refresh, another tab, the teacher) opening the link."""
     release_session()
     at = AppTest.from_file(str(APP_FILE), default_timeout=60)
+    at.query_params.update(params)
     at.query_params["run"] = run_ids
     return at.switch_page(page).run()
 
@@ -68,6 +69,10 @@ def test_a_bad_or_unknown_link_gets_a_message_and_the_app_keeps_working():
         assert any(words in warning.value for warning in at.warning)
         assert run_ids(at) == []  # the bad link is dropped from the address bar
         assert not button(at, "train_start").disabled
+    swedish = reopen(["../x"], lang="sv")
+    assert [w.value for w in swedish.warning] == [
+        "Länken till körningen är inte giltig. Kontrollera att hela länken kom med."
+    ]
     release_session()
 
 
