@@ -1,13 +1,14 @@
 """How long the server side of one Generate-page redraw takes with the shipped model.
 
 One redraw = the next-token distribution for the prompt + 300 greedy characters + 300 sampled
-characters + building the bar chart and turning it into the JSON Streamlit sends. Measured over
-~50 redraws with varying settings, three ways:
+characters (stepped together by ``greedy_and_sampled``, on the stepper the page builds once per
+model) + building the bar chart and turning it into the JSON Streamlit sends. Measured over ~50
+redraws with varying settings, three ways:
 
-* uncached: the library calls themselves, every time;
+* uncached: the library calls themselves, every time (the stepper is built once, as the page's
+  ``cached_stepper`` does; ``--separate`` also times the two ``generate`` calls one after the other);
 * cached, as the page does it: the ``st.cache_data`` helpers of ``ui/generate_widgets.py`` while a
-  learner moves one slider at a time (greedy only depends on the prompt and the penalty, so it is
-  reused while temperature and the cuts move; revisited settings are reused entirely);
+  learner moves one slider at a time (revisited settings are reused entirely);
 * ``--apptest``: the whole page in Streamlit's AppTest (script run, widgets, protobuf), per rerun.
 
     .venv/bin/python bench/redraw_speed.py [--model PATH] [--redraws 50] [--threads 1] [--apptest]
@@ -35,8 +36,9 @@ import torch  # noqa: E402
 
 from rnnlab.checkpoint import load_checkpoint  # noqa: E402
 from rnnlab.distribution_chart import distribution_figure  # noqa: E402
-from rnnlab.generation import fixed_uniforms, generate  # noqa: E402
+from rnnlab.generation import fixed_uniforms, generate, greedy_and_sampled, greedy_settings  # noqa: E402
 from rnnlab.sampling import SamplingSettings, next_token_distribution  # noqa: E402
+from rnnlab.stepper import Stepper  # noqa: E402
 
 LENGTH = 300
 PROMPT = "ROMEO:"
@@ -83,27 +85,30 @@ def figure_json(dist, highlight, uniform, settings) -> str:
     return plotly.io.to_json(figure, validate=False)
 
 
-def bench_uncached(checkpoint, walk) -> None:
+def bench_uncached(checkpoint, walk, *, separate: bool) -> None:
     model, vocab = checkpoint.model, checkpoint.vocab
-    parts: dict[str, list[float]] = {"distribution": [], "greedy 300": [], "sampled 300": [], "figure": []}
+    stepper = Stepper.from_model(model)
+    outputs = "greedy + sampled 300, one after the other" if separate else "greedy + sampled 300"
+    parts: dict[str, list[float]] = {"distribution": [], outputs: [], "figure": []}
     totals, cpu = [], []
     for settings, seed, same in walk:
+        uniforms = fixed_uniforms(seed, LENGTH) if same else None
+        draw = {"seed": None if same else seed, "uniforms": uniforms}
         c0 = time.process_time()
         t0 = time.perf_counter()
         dist = next_token_distribution(model, vocab, PROMPT, settings)
         t1 = time.perf_counter()
-        generate(model, vocab, PROMPT, length=LENGTH, settings=settings, greedy=True)
+        if separate:
+            generate(stepper, vocab, PROMPT, length=LENGTH, settings=greedy_settings(settings), greedy=True)
+            sampled = generate(stepper, vocab, PROMPT, length=LENGTH, settings=settings, **draw)
+        else:
+            _, sampled = greedy_and_sampled(stepper, vocab, PROMPT, length=LENGTH, settings=settings, **draw)
         t2 = time.perf_counter()
-        uniforms = fixed_uniforms(seed, LENGTH) if same else None
-        sampled = generate(
-            model, vocab, PROMPT, length=LENGTH, settings=settings, seed=None if same else seed, uniforms=uniforms
-        )
-        t3 = time.perf_counter()
         figure_json(dist, sampled.steps[0].token_id, sampled.steps[0].uniform, settings)
-        t4 = time.perf_counter()
-        for name, start, end in zip(parts, (t0, t1, t2, t3), (t1, t2, t3, t4), strict=True):
+        t3 = time.perf_counter()
+        for name, start, end in zip(parts, (t0, t1, t2), (t1, t2, t3), strict=True):
             parts[name].append((end - start) * 1e3)
-        totals.append((t4 - t0) * 1e3)
+        totals.append((t3 - t0) * 1e3)
         cpu.append((time.process_time() - c0) * 1e3)
     print("uncached (library calls every time)")
     for name, values in parts.items():
@@ -118,7 +123,9 @@ def bench_cached(checkpoint, walk) -> None:
     logger.set_log_level("error")  # "no runtime found" warnings: caching works the same in memory
     from ui import generate_widgets as gw
 
-    for function in (gw.cached_distribution, gw.cached_greedy, gw.cached_sampled):
+    together = hasattr(gw, "cached_greedy_and_sampled")  # the page's helper, once it steps both together
+    outputs = (gw.cached_greedy_and_sampled,) if together else (gw.cached_greedy, gw.cached_sampled)
+    for function in (gw.cached_distribution, *outputs):
         function.clear()
     key = gw.model_key(checkpoint)
     totals, cpu = [], []
@@ -126,8 +133,11 @@ def bench_cached(checkpoint, walk) -> None:
         c0 = time.process_time()
         t0 = time.perf_counter()
         dist = gw.cached_distribution(key, checkpoint, PROMPT, settings)
-        gw.cached_greedy(key, checkpoint, PROMPT, LENGTH, gw.greedy_settings(settings))
-        sampled = gw.cached_sampled(key, checkpoint, PROMPT, LENGTH, settings, seed, same)
+        if together:
+            _, sampled = gw.cached_greedy_and_sampled(key, checkpoint, PROMPT, LENGTH, settings, seed, same)
+        else:
+            gw.cached_greedy(key, checkpoint, PROMPT, LENGTH, gw.greedy_settings(settings))
+            sampled = gw.cached_sampled(key, checkpoint, PROMPT, LENGTH, settings, seed, same)
         figure_json(dist, sampled.steps[0].token_id, sampled.steps[0].uniform, settings)
         totals.append((time.perf_counter() - t0) * 1e3)
         cpu.append((time.process_time() - c0) * 1e3)
@@ -168,6 +178,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--no-mkldnn", action="store_true", help="turn oneDNN off (its LSTM is slow per token)")
     parser.add_argument("--apptest", action="store_true", help="also time the whole page in AppTest")
+    parser.add_argument("--separate", action="store_true", help="also time greedy and sampled one after the other")
     args = parser.parse_args()
 
     if args.threads:
@@ -184,7 +195,9 @@ def main() -> None:
     )
     walk = slider_walk(args.redraws)
     generate(checkpoint.model, checkpoint.vocab, PROMPT, length=20, greedy=True)  # warm up
-    bench_uncached(checkpoint, walk)
+    bench_uncached(checkpoint, walk, separate=False)
+    if args.separate:
+        bench_uncached(checkpoint, walk, separate=True)
     bench_cached(checkpoint, walk)
     if args.apptest:
         bench_apptest(walk)

@@ -23,26 +23,31 @@ of the forced token.
 :func:`beam_search` keeps the ``width`` most probable continuations (sum of log-probabilities
 from the model itself, no processors) and returns the best one.
 
+:func:`greedy_and_sampled` gives the Generate page's two continuations (greedy, and sampled as
+above) of one prompt at once: exactly what two :func:`generate` calls give, stepped together as
+two rows of the stepper, so the prompt warms the state once and each step is one stepper call.
+
 The steps are :mod:`rnnlab.sampling`'s own, so the text always agrees with the bars: the
 processors of ``settings.processors()``, built once, except the repetition penalty, which looks
 at the text so far and runs as :func:`~rnnlab.sampling.penalise_repeats` on the window of the
 last ``repetition_window`` ids; then :func:`~rnnlab.sampling.probabilities` and
 :func:`~rnnlab.sampling.choose_token`.
 
-Speed (``bench/generate_speed.py``): per step only the stepper, the active processors and the
-choice run, all in numpy (a torch call costs several times a numpy one at this size). The random
-numbers are drawn once, and the step records are built afterwards from stacked arrays in a few
-batched operations. One 300-token continuation of the default model takes about 20-30 ms on 2
-CPU cores.
+Speed (``bench/generate_speed.py``, ``bench/redraw_speed.py``): per step only the stepper, the
+active processors and the choice run, all in numpy (a torch call costs several times a numpy one
+at this size). The random numbers are drawn once, and the step records are built afterwards from
+stacked arrays in a few batched operations. On 2 CPU cores, with the default model, one
+300-token continuation takes about 15-20 ms of CPU and greedy + sampled together about 25 ms,
+most of it the stepper's matrix-vector products.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -67,9 +72,9 @@ MAX_LENGTH = 10_000  # tokens; the step records keep two (length, V) tables in m
 ALTERNATIVES = 5  # how many top tokens each StepRecord lists
 
 
-@dataclass(frozen=True)
-class StepRecord:
-    """One generated token and the distribution it came from."""
+class StepRecord(NamedTuple):
+    """One generated token and the distribution it came from (a named tuple: a generation builds
+    hundreds of them, at a third of a frozen dataclass's cost)."""
 
     position: int  # step index in the continuation, from 0
     token: str
@@ -164,24 +169,111 @@ def _step_records(
     original = original_probs[rows, ids].tolist()
     top_ids = most_probable_first(final_probs)[:, :ALTERNATIVES]
     top_probs = np.take_along_axis(final_probs, top_ids, axis=1).tolist()
-    alternatives = [
-        tuple(zip(map(tokens.__getitem__, row), p, strict=True))
-        for row, p in zip(top_ids.tolist(), top_probs, strict=True)
-    ]
+    top_tokens = np.array(tokens, dtype=object)[top_ids].tolist()
+    alternatives = [tuple(zip(row, p, strict=True)) for row, p in zip(top_tokens, top_probs, strict=True)]
     draws = [None] * len(chosen) if uniforms is None else uniforms
     return [
-        StepRecord(
-            position=i,
-            token=tokens[token_id],
-            token_id=token_id,
-            probability=probability[i],
-            original_probability=original[i],
-            alternatives=alternatives[i],
-            uniform=draws[i],
-            forced=i in forced,
-        )
+        StepRecord(i, tokens[token_id], token_id, probability[i], original[i], alternatives[i], draws[i], i in forced)
         for i, token_id in enumerate(chosen)
     ]
+
+
+class _Continuation:
+    """One continuation being generated (one row of the stepper): how it chooses, and its choices.
+
+    The processors of ``settings.processors()`` are built once, except the repetition penalty,
+    which looks at the text so far: it runs at each step as :func:`penalise_repeats` on the
+    window of the last ``repetition_window`` ids. ``draws=None`` chooses greedily.
+    """
+
+    def __init__(self, prompt_ids: list[int], length: int, settings: SamplingSettings, draws, forced):
+        self.settings, self.draws, self.forced = settings, draws, forced
+        self.ids = np.empty(len(prompt_ids) + length, dtype=np.intp)  # the prompt, then the choices
+        self.ids[: len(prompt_ids)] = prompt_ids
+        self.start = self.end = len(prompt_ids)
+        processors = settings.processors()
+        self.penalty = settings.repetition_penalty if settings.repetition_penalty != 1.0 else None
+        self.after_penalty = processors[1:] if self.penalty is not None else processors
+        self.processed = bool(processors)
+        self.raw_logits: list[np.ndarray] = []
+        self.final_logits: list[np.ndarray] = []
+
+    @property
+    def chosen(self) -> list[int]:
+        return self.ids[self.start : self.end].tolist()
+
+    def choose(self, logits: np.ndarray, position: int) -> int:
+        """The token for step ``position`` given the model's logits (V,); recorded."""
+        self.raw_logits.append(logits)
+        if self.processed:
+            if self.penalty is not None:
+                window = self.ids[max(0, self.end - self.settings.repetition_window) : self.end]
+                logits = penalise_repeats(logits, window, self.penalty)
+            for processor in self.after_penalty:
+                logits = processor(logits)
+            self.final_logits.append(logits)
+        if self.draws is None:  # the softmax keeps the order: the first maximum of the logits
+            token_id = choose_token(logits, greedy=True)
+        else:
+            token_id = choose_token(probabilities(logits), greedy=False, uniform=self.draws[position])
+        token_id = self.forced.get(position, token_id)
+        self.ids[self.end] = token_id
+        self.end += 1
+        return token_id
+
+    def generation(self, vocab: Vocabulary, prompt: str, *, same_draw: bool, seed: int | None) -> Generation:
+        chosen = self.chosen
+        steps = []
+        if chosen:
+            original = np.stack(self.raw_logits)
+            final = np.stack(self.final_logits) if self.processed else original
+            uniforms = self.draws if same_draw else None  # checked floats, one per step
+            steps = _step_records(vocab.tokens, chosen, original, final, uniforms, self.forced)
+        return Generation(
+            prompt=prompt,
+            text=vocab.decode(chosen),
+            steps=steps,
+            mode="greedy" if self.draws is None else "sampled",
+            level=vocab.level,
+            seed=seed,
+            settings=self.settings,
+        )
+
+
+def _continue_together(stepper: Stepper, prompt_ids: list[int], length: int, rows: list[_Continuation]) -> None:
+    """Run every continuation ``length`` steps from the same prompt, one stepper row each (the
+    prompt warms the state once; each step is one call for all rows, see :mod:`rnnlab.stepper`)."""
+    logits, state = stepper.warm_up(prompt_ids)
+    logits = np.repeat(logits[None], len(rows), axis=0)
+    state = Stepper.select_rows(state, [0] * len(rows))
+    for position in range(length):
+        token_ids = [row.choose(logits[i], position) for i, row in enumerate(rows)]
+        if position + 1 < length:
+            logits, state = stepper.step(token_ids, state)
+
+
+def _draws(length: int, seed: int | None, uniforms: Sequence[float] | None) -> tuple[list[float], int | None]:
+    """The numbers a sampled continuation uses, one per step, and the generator seed (None when
+    they are given): ``uniforms`` checked, or drawn from a private generator (see the module)."""
+    if uniforms is not None:
+        return _check_uniforms(uniforms, length), None
+    generator = torch.Generator()
+    if seed is None:
+        generator.seed()  # from the operating system, not from the global RNG
+    else:
+        generator.manual_seed(int(seed))
+    return torch.rand(length, generator=generator, dtype=torch.float64).tolist(), generator.initial_seed()
+
+
+def _check_forced(forced: Mapping[int, int] | None, length: int, vocab: Vocabulary) -> dict[int, int]:
+    forced = dict(forced or {})
+    for position, token_id in forced.items():
+        if not 0 <= position < length or not 0 <= token_id < vocab.size:
+            raise SettingsError(
+                f"A forced token needs a step from 0 to {length - 1} and a token id from 0 to "
+                f"{vocab.size - 1}, not step {position} and id {token_id}."
+            )
+    return forced
 
 
 def generate(
@@ -204,71 +296,54 @@ def generate(
     the run can be repeated.
     """
     settings = SamplingSettings() if settings is None else settings
-    forced = dict(forced or {})
     _check_length(length)
     if greedy and uniforms is not None:
         raise SettingsError("Choose either greedy output or a fixed sequence of random draws, not both.")
-    draws = None if uniforms is None else _check_uniforms(uniforms, length)
-    for position, token_id in forced.items():
-        if not 0 <= position < length or not 0 <= token_id < vocab.size:
-            raise SettingsError(
-                f"A forced token needs a step from 0 to {length - 1} and a token id from 0 to "
-                f"{vocab.size - 1}, not step {position} and id {token_id}."
-            )
-
+    forced = _check_forced(forced, length, vocab)
+    draws, used_seed = (None, None) if greedy else _draws(length, seed, uniforms)
     ids = encode_prompt(vocab, prompt)
-    stepper = _stepper(model)
-    used_seed = None
-    if not greedy and uniforms is None:
-        generator = torch.Generator()
-        if seed is None:
-            generator.seed()  # from the operating system, not from the global RNG
-        else:
-            generator.manual_seed(int(seed))
-        used_seed = generator.initial_seed()
-        draws = torch.rand(length, generator=generator, dtype=torch.float64).tolist()
+    row = _Continuation(ids, length, settings, draws, forced)
+    _continue_together(_stepper(model), ids, length, [row])
+    return row.generation(vocab, prompt, same_draw=uniforms is not None, seed=used_seed)
 
-    history = deque(ids, maxlen=settings.repetition_window)
-    processors = settings.processors()
-    # The repetition penalty (first in PROCESSOR_ORDER, when on) looks at the text so far: it runs
-    # at each step on ``history``, the last ``repetition_window`` ids. The others are built once.
-    penalised = settings.repetition_penalty != 1.0
-    after_penalty = processors[1:] if penalised else processors
-    raw_logits: list[np.ndarray] = []
-    final_logits: list[np.ndarray] = []
-    chosen: list[int] = []
-    logits, state = stepper.warm_up(ids)
-    for position in range(length):
-        raw_logits.append(logits)
-        if processors:
-            if penalised:
-                logits = penalise_repeats(logits, history, settings.repetition_penalty)
-            for processor in after_penalty:
-                logits = processor(logits)
-            final_logits.append(logits)
-        if draws is None:  # the softmax keeps the order: the first maximum of the logits
-            token_id = choose_token(logits, greedy=True)
-        else:
-            token_id = choose_token(probabilities(logits), greedy=False, uniform=draws[position])
-        token_id = forced.get(position, token_id)
-        chosen.append(token_id)
-        history.append(token_id)
-        if position + 1 < length:
-            logits, state = stepper.step(token_id, state)
-    steps = []
-    if chosen:
-        original = np.stack(raw_logits)
-        final = np.stack(final_logits) if processors else original
-        same_draw = None if uniforms is None else draws  # checked floats, one per step
-        steps = _step_records(vocab.tokens, chosen, original, final, same_draw, forced)
-    return Generation(
-        prompt=prompt,
-        text=vocab.decode(chosen),
-        steps=steps,
-        mode="greedy" if greedy else "sampled",
-        level=vocab.level,
-        seed=used_seed,
-        settings=settings,
+
+def greedy_settings(settings: SamplingSettings) -> SamplingSettings:
+    """What greedy text depends on: only the repetition penalty (temperature and the cuts never
+    change which token is the most probable)."""
+    return SamplingSettings(
+        repetition_penalty=settings.repetition_penalty, repetition_window=settings.repetition_window
+    )
+
+
+def greedy_and_sampled(
+    model: torch.nn.Module | Stepper,
+    vocab: Vocabulary,
+    prompt: str,
+    *,
+    length: int = 300,
+    settings: SamplingSettings | None = None,
+    seed: int | None = None,
+    uniforms: Sequence[float] | None = None,
+    forced: Mapping[int, int] | None = None,
+) -> tuple[Generation, Generation]:
+    """The Generate page's two continuations of ``prompt``, stepped together as two stepper rows.
+
+    Each is exactly what :func:`generate` gives alone: the greedy one with
+    ``greedy_settings(settings)``, the sampled one with ``settings``, ``seed``, ``uniforms`` and
+    ``forced``. Together they cost little more than one: the prompt warms the state once and each
+    step runs the model once for both (see :mod:`rnnlab.stepper`).
+    """
+    settings = SamplingSettings() if settings is None else settings
+    _check_length(length)
+    forced = _check_forced(forced, length, vocab)
+    draws, used_seed = _draws(length, seed, uniforms)
+    ids = encode_prompt(vocab, prompt)
+    greedy = _Continuation(ids, length, greedy_settings(settings), None, {})
+    sampled = _Continuation(ids, length, settings, draws, forced)
+    _continue_together(_stepper(model), ids, length, [greedy, sampled])
+    return (
+        greedy.generation(vocab, prompt, same_draw=False, seed=None),
+        sampled.generation(vocab, prompt, same_draw=uniforms is not None, seed=used_seed),
     )
 
 

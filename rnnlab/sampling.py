@@ -120,12 +120,13 @@ class RepetitionPenalty:
 
 
 def penalise_repeats(logits: np.ndarray, previous_ids: Sequence[int], penalty: float) -> np.ndarray:
-    """What :class:`RepetitionPenalty` does, as a function of the ids: generation calls it at every
-    step with its window of the text so far, instead of building a processor for each token."""
+    """What :class:`RepetitionPenalty` does, as a function of the ids (a sequence or an integer
+    array): generation calls it at every step with its window of the text so far, instead of
+    building a processor for each token."""
     out = logits.copy()
-    if previous_ids:
+    if len(previous_ids):
         # A repeated id is set twice to the same value: both read the scores before the change.
-        seen = np.fromiter(previous_ids, dtype=np.intp, count=len(previous_ids))
+        seen = np.asarray(previous_ids, dtype=np.intp)  # no copy when it is already an id array
         scores = out[seen]
         out[seen] = np.where(scores > 0, scores / penalty, scores * penalty)
     return out

@@ -23,9 +23,13 @@ hidden) for RNN/GRU and a tuple ``(h, c)`` for LSTM. :meth:`Stepper.to_model_sta
 :meth:`Stepper.from_model_state` convert to and from the torch tensors ``CharRNN`` uses, so the
 two can be mixed. "Rows" are independent sequences stepped together (beams).
 
-Rows stepped together share each matrix product, but on a 2-core CPU two rows in one product
-took longer than two separate one-row steps (measured; BLAS is tuned for bigger matrices), so
-generation steps one row at a time and only beam search uses several.
+Rows stepped together share every elementwise operation and the Python around them, but not
+the weights' products: OpenBLAS's matrix-matrix product packs the whole weight matrix at each
+call, so ``(2, 192) @ (192, 768)`` took 4x one row's matrix-vector product on a 2-core CPU, and
+from 4 rows on it also starts threads (measured, ``bench/generate_speed.py``). A step therefore
+multiplies row by row (:func:`_rows_times`): two rows cost two matrix-vector products plus one
+row's elementwise work, so greedy and sampled output step together
+(:func:`rnnlab.generation.greedy_and_sampled`), and so do beam search's beams.
 
 **Snapshot.** The weights are copied when the stepper is built (2-3 ms for the default model);
 later changes to the model (training) are not seen: a model that keeps training needs a fresh
@@ -44,6 +48,10 @@ import torch
 # float32); a bigger vocabulary (word level) projects its embedding row at each step instead.
 MAX_TABLE_SIZE = 16 * 1024 * 1024
 
+# Up to this many rows, a product with a weight matrix runs row by row (16 rows: 2.5x faster than
+# one matrix-matrix product on a 2-core CPU, measured); more rows (a long prompt) in one product.
+ROW_BY_ROW = 16
+
 _INTEGERS = (int, np.integer)
 _HALF = np.float32(0.5)  # a numpy scalar: float32 arithmetic without converting a Python float
 
@@ -51,6 +59,15 @@ _HALF = np.float32(0.5)  # a numpy scalar: float32 arithmetic without converting
 def _numpy(tensor: torch.Tensor) -> np.ndarray:
     """A float32, C-contiguous numpy copy (never a view of the model's own memory)."""
     return tensor.detach().to("cpu", torch.float32).clone(memory_format=torch.contiguous_format).numpy()
+
+
+def _rows_times(rows: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``rows @ matrix``: up to :data:`ROW_BY_ROW` rows as a stack of one-row products (one
+    matrix-vector product each, see the module), so a row's result is bit for bit the same alone
+    or with others; more rows in one matrix-matrix product."""
+    if len(rows) > ROW_BY_ROW:
+        return rows @ matrix
+    return np.matmul(rows[:, None, :], matrix)[:, 0]
 
 
 def _gate_layout(cell: str, hidden_size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -141,12 +158,16 @@ class Stepper:
     def warm_up(self, ids: Sequence[int], state=None):
         """Feed a prompt (one row); returns the logits (V,) after its last token and the state."""
         outputs, state = self._run(ids, state)
-        return outputs[-1] @ self._head_t + self._head_b, state
+        logits = _rows_times(outputs[-1:], self._head_t)[0]
+        logits += self._head_b
+        return logits, state
 
     def forward(self, ids: Sequence[int], state=None):
         """Logits (T, V) after every token of ``ids`` (one row), and the state after the last."""
         outputs, state = self._run(ids, state)
-        return outputs @ self._head_t + self._head_b, state
+        logits = _rows_times(outputs, self._head_t)
+        logits += self._head_b
+        return logits, state
 
     # --- state conversion ----------------------------------------------------------------------------
 
@@ -182,7 +203,7 @@ class Stepper:
         """Layer 0's input projection (plus biases) for token ids (an index array or a slice)."""
         if self._table is not None:
             return self._table[ids]
-        rows = self._embedding[ids] @ self._w_ih_t[0]
+        rows = _rows_times(self._embedding[ids], self._w_ih_t[0])
         rows += self._bias[0]
         return rows
 
@@ -193,19 +214,19 @@ class Stepper:
         h_all, c_all = state if self._lstm else (state, None)
         if self.num_layers == 1:  # the common case, without lists
             h, c = self._step_layer(0, inputs, h_all[0], None if c_all is None else c_all[0])
-            logits = h @ self._head_t
+            logits = _rows_times(h, self._head_t)
             logits += self._head_b
             return logits, ((h[None], c[None]) if self._lstm else h[None])
         new_h, new_c = [], []
         x = inputs
         for layer in range(self.num_layers):
             if layer > 0:
-                x = new_h[-1] @ self._w_ih_t[layer]
+                x = _rows_times(new_h[-1], self._w_ih_t[layer])
                 x += self._bias[layer]
             h, c = self._step_layer(layer, x, h_all[layer], None if c_all is None else c_all[layer])
             new_h.append(h)
             new_c.append(c)
-        logits = new_h[-1] @ self._head_t
+        logits = _rows_times(new_h[-1], self._head_t)
         logits += self._head_b
         return logits, ((np.stack(new_h), np.stack(new_c)) if self._lstm else np.stack(new_h))
 
@@ -222,7 +243,7 @@ class Stepper:
         outputs = None
         for layer in range(self.num_layers):
             if layer > 0:  # the whole sequence's input projection in one product
-                x = outputs @ self._w_ih_t[layer]
+                x = _rows_times(outputs, self._w_ih_t[layer])
                 x += self._bias[layer]
             h, c = h_all[layer], None if c_all is None else c_all[layer]
             outputs = np.empty((len(ids), self.hidden_size), dtype=np.float32)
@@ -235,13 +256,13 @@ class Stepper:
         return outputs, ((h_all, np.stack(new_c)) if self._lstm else h_all)
 
     def _rnn_layer(self, layer: int, x: np.ndarray, h: np.ndarray, c: None):
-        pre = h @ self._w_hh_t[layer]
+        pre = _rows_times(h, self._w_hh_t[layer])
         pre += x
         return np.tanh(pre, out=pre), None
 
     def _lstm_layer(self, layer: int, x: np.ndarray, h: np.ndarray, c: np.ndarray):
         H = self.hidden_size
-        gates = h @ self._w_hh_t[layer]  # columns i, f, o (halved), g
+        gates = _rows_times(h, self._w_hh_t[layer])  # columns i, f, o (halved), g
         gates += x
         np.tanh(gates, out=gates)
         sigmoid = gates[:, : 3 * H]
@@ -253,7 +274,7 @@ class Stepper:
 
     def _gru_layer(self, layer: int, x: np.ndarray, h: np.ndarray, c: None):
         H = self.hidden_size
-        hidden = h @ self._w_hh_t[layer]  # columns r, z (halved), n
+        hidden = _rows_times(h, self._w_hh_t[layer])  # columns r, z (halved), n
         rz = hidden[:, : 2 * H]
         rz += x[:, : 2 * H]
         np.tanh(rz, out=rz)

@@ -226,11 +226,14 @@ def test_active_processors_come_in_the_documented_order():
 
 def test_penalise_repeats_is_the_penalty_for_any_sequence_of_ids():
     logits = np.array([2.0, -1.0, 0.5, 3.0], dtype=np.float32)
-    window = deque([0, 1, 1], maxlen=3)  # what generation passes: its window of the text so far
+    window = deque([0, 1, 1], maxlen=3)
     out = penalise_repeats(logits, window, 2.0)
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out, RepetitionPenalty(2.0, window)(logits))
+    # What generation passes: a view of its id array, the window of the text so far.
+    np.testing.assert_array_equal(penalise_repeats(logits, np.array([3, 0, 1, 1])[1:], 2.0), out)
     np.testing.assert_array_equal(penalise_repeats(logits, deque(), 2.0), logits)
+    np.testing.assert_array_equal(penalise_repeats(logits, np.array([], dtype=np.intp), 2.0), logits)
 
 
 def test_repetition_penalty_looks_only_at_the_window():

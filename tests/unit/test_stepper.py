@@ -9,7 +9,14 @@ import torch
 
 import rnnlab.stepper as stepper_module
 from rnnlab.errors import SettingsError
-from rnnlab.generation import beam_search, distribution_at, fixed_uniforms, generate
+from rnnlab.generation import (
+    beam_search,
+    distribution_at,
+    fixed_uniforms,
+    generate,
+    greedy_and_sampled,
+    greedy_settings,
+)
 from rnnlab.model import CharRNN, ModelConfig
 from rnnlab.sampling import SamplingSettings, apply_processors, choose_token
 from rnnlab.stepper import Stepper
@@ -105,8 +112,9 @@ def test_rows_step_together_as_if_alone(cell):
     together = tuple(np.concatenate(rows, axis=1) for rows in zip(*map(parts, states), strict=True))
     reordered = Stepper.select_rows(together if cell == "lstm" else together[0], [2, 0])
     logits, _ = stepper.step([4, 5], reordered)
-    np.testing.assert_allclose(logits[0], stepper.step(4, states[2])[0], atol=1e-6, rtol=0)
-    np.testing.assert_allclose(logits[1], stepper.step(5, states[0])[0], atol=1e-6, rtol=0)
+    # Bit for bit: a row's products do not depend on the other rows (generation relies on it).
+    np.testing.assert_array_equal(logits[0], stepper.step(4, states[2])[0])
+    np.testing.assert_array_equal(logits[1], stepper.step(5, states[0])[0])
 
 
 def test_the_stepper_is_a_snapshot_and_ignores_dropout():
@@ -230,3 +238,72 @@ def test_greedy_generation_makes_the_choices_of_the_sampling_steps(settings):
     model = make_model(seed=5)
     gen = generate(model, VOCAB, "abc", length=25, settings=settings, greedy=True)
     assert gen.token_ids == reference_generation(model, VOCAB.encode("abc"), settings, [None] * 25)
+
+
+# --- greedy and sampled stepped together ---------------------------------------------------------------
+
+WORDS = Vocabulary.build("the cat sat on the mat and the dog sat on the log while the cat ran\n" * 3, level="word")
+
+
+def make_word_model(seed=0) -> CharRNN:
+    config = ModelConfig(vocab_size=WORDS.size, cell="lstm", hidden_size=16, embedding_size=8)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = CharRNN(config).eval()
+    with torch.no_grad():
+        model.head.weight.mul_(4.0)
+    return model
+
+
+def assert_together_equals_alone(model, vocab, prompt, settings, length=40, **draw):
+    """``greedy_and_sampled`` must give exactly the two ``generate`` results (texts, records, seeds)."""
+    greedy, sampled = greedy_and_sampled(model, vocab, prompt, length=length, settings=settings, **draw)
+    assert greedy == generate(model, vocab, prompt, length=length, settings=greedy_settings(settings), greedy=True)
+    assert sampled == generate(model, vocab, prompt, length=length, settings=settings, **draw)
+
+
+TOGETHER_SETTINGS = [
+    *SETTINGS,
+    SamplingSettings(temperature=0.05),
+    SamplingSettings(temperature=5.0, top_p=0.8),
+    SamplingSettings(temperature=1.3, min_p=0.3, repetition_penalty=1.5, repetition_window=3),
+]
+
+
+@pytest.mark.parametrize("settings", TOGETHER_SETTINGS, ids=repr)
+def test_greedy_and_sampled_together_give_what_each_gives_alone(settings):
+    stepper = Stepper.from_model(make_model(seed=5))
+    assert_together_equals_alone(stepper, VOCAB, "abc", settings, seed=7)
+    assert_together_equals_alone(stepper, VOCAB, "abc", settings, uniforms=fixed_uniforms(3, 40))
+    assert_together_equals_alone(stepper, VOCAB, "abc", settings, seed=2, forced={0: 4, 17: 1})
+
+
+@pytest.mark.parametrize(("cell", "layers", "inputs"), CELLS)
+def test_greedy_and_sampled_together_on_every_cell(cell, layers, inputs):
+    model = make_model(cell, layers, inputs, seed=2)
+    settings = SamplingSettings(temperature=0.9, top_k=5, repetition_penalty=1.2)
+    assert_together_equals_alone(model, VOCAB, "ab", settings, length=30, seed=4)
+
+
+def test_greedy_and_sampled_together_at_word_level(monkeypatch):
+    monkeypatch.setattr(stepper_module, "MAX_TABLE_SIZE", 0)  # the no-table path of big vocabularies
+    model = make_word_model()
+    for settings in (SamplingSettings(), SamplingSettings(temperature=0.7, top_p=0.9, repetition_penalty=1.3)):
+        assert_together_equals_alone(model, WORDS, "the cat", settings, length=25, seed=1)
+        assert_together_equals_alone(model, WORDS, "the cat", settings, length=25, uniforms=fixed_uniforms(8, 25))
+
+
+def test_greedy_and_sampled_keep_the_seed_and_check_their_inputs():
+    model = make_model()
+    greedy, sampled = greedy_and_sampled(model, VOCAB, "ab", length=12, settings=SamplingSettings(temperature=1.5))
+    assert (greedy.mode, greedy.seed, sampled.mode) == ("greedy", None, "sampled")
+    again = generate(model, VOCAB, "ab", length=12, settings=SamplingSettings(temperature=1.5), seed=sampled.seed)
+    assert again.text == sampled.text
+    assert greedy_and_sampled(model, VOCAB, "ab", length=0, seed=1) == (
+        generate(model, VOCAB, "ab", length=0, greedy=True),
+        generate(model, VOCAB, "ab", length=0, seed=1),
+    )
+    with pytest.raises(SettingsError):
+        greedy_and_sampled(model, VOCAB, "ab", length=5, forced={5: 1})
+    with pytest.raises(SettingsError):
+        greedy_and_sampled(model, VOCAB, "ab", length=5, uniforms=[0.5, 0.5])
