@@ -8,9 +8,10 @@ cuts never change the most probable token). "old" is the previous way, reimpleme
 here: ``model.step`` (``nn.LSTM`` on one token) per token, the processors, ``torch.multinomial``
 (no step records, so it is a lower bound). "generate" is :func:`rnnlab.generation.generate` with
 its records, given the model (a stepper is built per call, included in the time) or a prebuilt
-:class:`Stepper` (as the page does). Rows alternate within each repeat so that background load
-hits all alike; the CPU column is this thread's CPU time, which waits for a busy machine do not
-inflate. Target: a redraw <= 50 ms.
+:class:`Stepper` (as the page does); :func:`rnnlab.generation.greedy_and_sampled` steps both
+together on the prebuilt stepper, and the redraw row adds the bars from that stepper. Rows
+alternate within each repeat so that background load hits all alike; the CPU columns are this
+thread's CPU time, which waits for a busy machine do not inflate. Target: a redraw <= 50 ms.
 
 Without the pretrained file, a randomly initialised model of the same shape is used.
 """
@@ -29,7 +30,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rnnlab.checkpoint import load_checkpoint  # noqa: E402
-from rnnlab.generation import generate  # noqa: E402
+from rnnlab.generation import generate, greedy_and_sampled  # noqa: E402
 from rnnlab.model import CharRNN, ModelConfig  # noqa: E402
 from rnnlab.sampling import SamplingSettings, encode_prompt, next_token_distribution  # noqa: E402
 from rnnlab.stepper import Stepper  # noqa: E402
@@ -110,10 +111,11 @@ def main() -> None:
     generate(stepper, vocab, PROMPT, length=20, greedy=True)  # warm caches and lazy imports
     old_generate(model, ids, 20, SamplingSettings(), greedy=True)
 
-    old_row, model_row, stepper_row = (
+    old_row, model_row, stepper_row, together_row = (
         "old: model.step loop, greedy + sampled",
         "generate(model), greedy + sampled",
         "generate(stepper), greedy + sampled",
+        "greedy_and_sampled(stepper)",
     )
     for label, settings in SETTINGS.items():
         greedy = SamplingSettings(
@@ -129,29 +131,37 @@ def main() -> None:
             generate(source, vocab, PROMPT, length=length, settings=greedy, greedy=True)
             generate(source, vocab, PROMPT, length=length, settings=settings, seed=seed)
 
+        def together(seed, settings=settings):
+            greedy_and_sampled(stepper, vocab, PROMPT, length=length, settings=settings, seed=seed)
+
         rows: dict[str, list[tuple[float, float]]] = {}
         for seed in range(args.repeats):
             times = {
                 old_row: timed(lambda seed=seed: old(seed)),
                 model_row: timed(lambda seed=seed: new(seed, model)),
                 stepper_row: timed(lambda seed=seed: new(seed, stepper)),
-                "next_token_distribution (bars)": timed(
+                together_row: timed(lambda seed=seed: together(seed)),
+                "next_token_distribution(model) (bars)": timed(
                     lambda settings=settings: next_token_distribution(model, vocab, PROMPT, settings)
+                ),
+                "next_token_distribution(stepper) (bars)": timed(
+                    lambda settings=settings: next_token_distribution(stepper, vocab, PROMPT, settings)
                 ),
                 "Stepper.from_model (build)": timed(lambda: Stepper.from_model(model)),
             }
-            bars, prebuilt = times["next_token_distribution (bars)"], times[stepper_row]
-            times["redraw: bars + generate(stepper) x 2"] = (bars[0] + prebuilt[0], bars[1] + prebuilt[1])
+            bars, both = times["next_token_distribution(stepper) (bars)"], times[together_row]
+            times["redraw: bars + greedy_and_sampled"] = (bars[0] + both[0], bars[1] + both[1])
             for key, value in times.items():
                 rows.setdefault(key, []).append(value)
         print(f"\n{label}")
-        print(f"  {'':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'CPU p50':>8s}")
+        print(f"  {'':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'CPU p50':>8s} {'CPU p95':>8s}")
         for key, values in rows.items():
             wall, cpu = [v[0] for v in values], [v[1] for v in values]
-            p50, p95, cpu50 = statistics.median(wall), percentile(wall, 0.95), statistics.median(cpu)
-            print(f"  {key:42s} {p50:8.1f} {p95:8.1f} {cpu50:8.1f}")
+            p50, p95 = statistics.median(wall), percentile(wall, 0.95)
+            cpu50, cpu95 = statistics.median(cpu), percentile(cpu, 0.95)
+            print(f"  {key:42s} {p50:8.1f} {p95:8.1f} {cpu50:8.1f} {cpu95:8.1f}")
         old_p50 = statistics.median(v[0] for v in rows[old_row])
-        for key in (model_row, stepper_row):
+        for key in (model_row, stepper_row, together_row):
             ratio = old_p50 / statistics.median(v[0] for v in rows[key])
             print(f"  ratio old / {key.split(',')[0]} (wall p50): {ratio:.1f}x")
     print(f"\nload average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

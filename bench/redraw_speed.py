@@ -5,8 +5,9 @@ characters (stepped together by ``greedy_and_sampled``, on the stepper the page 
 model) + building the bar chart and turning it into the JSON Streamlit sends. Measured over ~50
 redraws with varying settings, three ways:
 
-* uncached: the library calls themselves, every time (the stepper is built once, as the page's
-  ``cached_stepper`` does; ``--separate`` also times the two ``generate`` calls one after the other);
+* uncached: the library calls themselves, every time, on the stepper built once per model as the
+  page's ``cached_stepper`` does (``--separate`` also times the two ``generate`` calls one after
+  the other);
 * cached, as the page does it: the ``st.cache_data`` helpers of ``ui/generate_widgets.py`` while a
   learner moves one slider at a time (revisited settings are reused entirely);
 * ``--apptest``: the whole page in Streamlit's AppTest (script run, widgets, protobuf), per rerun.
@@ -96,7 +97,7 @@ def bench_uncached(checkpoint, walk, *, separate: bool) -> None:
         draw = {"seed": None if same else seed, "uniforms": uniforms}
         c0 = time.process_time()
         t0 = time.perf_counter()
-        dist = next_token_distribution(model, vocab, PROMPT, settings)
+        dist = next_token_distribution(stepper, vocab, PROMPT, settings)
         t1 = time.perf_counter()
         if separate:
             generate(stepper, vocab, PROMPT, length=LENGTH, settings=greedy_settings(settings), greedy=True)

@@ -58,7 +58,6 @@ from rnnlab.sampling import (
     SamplingSettings,
     choose_token,
     distribution_after_ids,
-    distribution_from_logits,
     encode_prompt,
     most_probable_first,
     penalise_repeats,
@@ -404,8 +403,4 @@ def distribution_at(
         raise SettingsError(f"The step must be from 0 to {len(generation.steps)}, not {position!r}.")
     settings = settings or generation.settings or SamplingSettings()
     ids = encode_prompt(vocab, prompt) + generation.token_ids[:position]
-    if isinstance(model, Stepper):
-        logits, _ = model.warm_up(ids)
-        return distribution_from_logits(logits, vocab.tokens, settings, previous_ids=ids)
-    # A model's own forward pass: for a long history it beats the stepper's token-by-token warm-up.
     return distribution_after_ids(model, vocab, ids, settings)

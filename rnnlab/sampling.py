@@ -48,6 +48,7 @@ import numpy as np
 import torch
 
 from rnnlab.errors import SettingsError
+from rnnlab.stepper import Stepper
 from rnnlab.vocab import Vocabulary
 
 PROCESSOR_ORDER = ("repetition penalty", "temperature", "top-k", "top-p", "min-p")
@@ -437,22 +438,27 @@ def eval_mode(model: torch.nn.Module) -> Iterator[torch.nn.Module]:
 
 
 def next_token_distribution(
-    model: torch.nn.Module, vocab: Vocabulary, prompt: str, settings: SamplingSettings
+    model: torch.nn.Module | Stepper, vocab: Vocabulary, prompt: str, settings: SamplingSettings
 ) -> NextTokenDistribution:
     """What the model thinks comes after ``prompt``, before and after every active processor.
 
     The prompt warms the state in one call; its ids are the repetition history. An empty prompt
-    starts from a line break (see :func:`encode_prompt`).
+    starts from a line break (see :func:`encode_prompt`). ``model`` is a ``CharRNN`` or a
+    :class:`~rnnlab.stepper.Stepper` built from one: the stepper is cheaper for a short prompt
+    (its logits are those generation starts from), the model's forward pass for a long one.
     """
     ids = encode_prompt(vocab, prompt)
     return distribution_after_ids(model, vocab, ids, settings)
 
 
 def distribution_after_ids(
-    model: torch.nn.Module, vocab: Vocabulary, ids: Sequence[int], settings: SamplingSettings
+    model: torch.nn.Module | Stepper, vocab: Vocabulary, ids: Sequence[int], settings: SamplingSettings
 ) -> NextTokenDistribution:
     """Like :func:`next_token_distribution`, for token ids (no re-tokenizing of text)."""
     ids = list(ids)
-    with eval_mode(model), torch.no_grad():
+    if isinstance(model, Stepper):
         logits, _ = model.warm_up(ids)
-    return distribution_from_logits(logits.numpy(), vocab.tokens, settings, previous_ids=ids)
+    else:
+        with eval_mode(model), torch.no_grad():
+            logits = model.warm_up(ids)[0].numpy()
+    return distribution_from_logits(logits, vocab.tokens, settings, previous_ids=ids)

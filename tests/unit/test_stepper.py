@@ -18,7 +18,7 @@ from rnnlab.generation import (
     greedy_settings,
 )
 from rnnlab.model import CharRNN, ModelConfig
-from rnnlab.sampling import SamplingSettings, apply_processors, choose_token
+from rnnlab.sampling import SamplingSettings, apply_processors, choose_token, next_token_distribution
 from rnnlab.stepper import Stepper
 from rnnlab.vocab import UNKNOWN, Vocabulary
 
@@ -307,3 +307,14 @@ def test_greedy_and_sampled_keep_the_seed_and_check_their_inputs():
         greedy_and_sampled(model, VOCAB, "ab", length=5, forced={5: 1})
     with pytest.raises(SettingsError):
         greedy_and_sampled(model, VOCAB, "ab", length=5, uniforms=[0.5, 0.5])
+
+
+def test_the_bars_from_a_stepper_are_the_models_and_where_generation_starts():
+    model = make_model("gru", layers=2)
+    stepper = Stepper.from_model(model)
+    settings = SamplingSettings(temperature=0.7, top_k=5, repetition_penalty=1.3)
+    ours, theirs = (next_token_distribution(m, VOCAB, "abca", settings) for m in (stepper, model))
+    assert ours.final_probs == pytest.approx(theirs.final_probs, abs=1e-6)
+    assert ours.original_probs == pytest.approx(theirs.original_probs, abs=1e-6)
+    first = generate(stepper, VOCAB, "abca", length=1, settings=settings, seed=3).steps[0]
+    assert first.probability == ours.final_probs[first.token_id]  # the very same numbers
