@@ -18,7 +18,7 @@ st.title(t("generate.title"))
 
 # The link's values, read before any widget so that near misses can be corrected (see gw.fix_*).
 raw = {key: st.query_params.get(key) for key in st.query_params}
-notes: list[str] = []
+notes: list[str] = gw.drop_unusable_numbers(raw)
 
 model_column, prompt_column, length_column = st.columns([2, 3, 1.3], vertical_alignment="bottom")
 model = gw.model_picker(raw, notes, model_column)

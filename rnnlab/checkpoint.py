@@ -24,6 +24,7 @@ from safetensors.torch import load as _safetensors_load
 from safetensors.torch import save as _safetensors_save
 
 from rnnlab import __version__
+from rnnlab.corpus import too_large_message
 from rnnlab.errors import CheckpointError
 from rnnlab.model import CharRNN, ModelConfig
 from rnnlab.vocab import Vocabulary
@@ -485,7 +486,7 @@ def _mb(n: int) -> str:
 
 
 def _too_large(size: int, limit: int) -> str:
-    return f"The checkpoint file is too large ({_mb(size)} MB; the limit is {_mb(limit)} MB)."
+    return too_large_message("checkpoint file", size, limit)
 
 
 def _short(error: BaseException, limit: int = 200) -> str:

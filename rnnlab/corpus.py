@@ -86,12 +86,17 @@ def format_size(num_bytes: int) -> str:
     return "1 byte" if num_bytes == 1 else f"{num_bytes} bytes"
 
 
+def too_large_message(subject: str, size: int, max_bytes: int) -> str:
+    """'The file is 5.6 MB, which is more than the 5 MB limit.' (or 'slightly larger' when they look equal)."""
+    shown, limit = format_size(size), format_size(max_bytes)
+    if shown == limit:
+        return f"The {subject} is slightly larger than the {limit} limit."
+    return f"The {subject} is {shown}, which is more than the {limit} limit."
+
+
 def _check_size(size: int, max_bytes: int) -> None:
     if size > max_bytes:
-        shown, limit = format_size(size), format_size(max_bytes)
-        if shown == limit:
-            raise CorpusError(f"The file is slightly larger than the {limit} limit.")
-        raise CorpusError(f"The file is {shown}, which is more than the {limit} limit.")
+        raise CorpusError(too_large_message("file", size, max_bytes))
 
 
 def _looks_like_bomless_utf16(data: bytes) -> str | None:

@@ -69,14 +69,13 @@ UPLOAD = "upload"  # the file uploader's key (a file cannot travel in a URL)
 DEFAULT_PROMPT = "ROMEO:"
 MAX_PROMPT_CHARS = 500
 LENGTH_RANGE = (10, 1000)
-DEFAULT_LENGTH = 300
 LENGTH_STEP = 10
 TOP_P_RANGE = (0.01, 1.0)
 MIN_P_RANGE = (0.0, 1.0)
 PENALTY_RANGE = (0.5, 3.0)
 SEED_RANGE = (0, 2**31 - 1)
 BEAM_WIDTH_RANGE = (2, 8)
-DEFAULT_BEAM_WIDTH = 3
+NUMBER_DEFAULTS = {LENGTH: 300, TOP_K: 0, TOP_P: 1.0, MIN_P: 0.0, PENALTY: 1.0, SEED: 0, BEAM_WIDTH: 3, STEP: 0}  # noqa: E501
 CHART_ROWS = 30
 FORCE_CHOICES = 12  # how many alternatives step mode offers to force
 AS_DRAWN = -1  # the "force" option that keeps the drawn token
@@ -89,6 +88,7 @@ TEMPERATURES: tuple[float, ...] = (0.0,) + tuple(float(f"{10 ** (k / 10):.2g}") 
 # this one is the same in every language, like the models' names.
 UPLOAD_OPTION = "⬆ .safetensors"
 _SEEN_MODEL = "_generate_seen_model"  # the current model as this page last left it
+_DROPPED_NOTES = "_generate_dropped_link_notes"  # notes on link values that were no number, for the next run
 
 
 def help_text(key: str) -> str:
@@ -209,11 +209,29 @@ def fix_url_values(raw: dict[str, str | None], *, vocab_size: int, model_options
     ]
 
 
+def drop_unusable_numbers(raw: dict[str, str | None]) -> list[str]:
+    """Remove link values that are no number from the URL and run the page again; returns their notes.
+
+    Called before any widget: Streamlit reads a bound widget's URL value itself, and some values
+    (``seed=1e999``) make that reading fail. The notes are shown in the run that follows.
+    """
+    notes = st.session_state.pop(_DROPPED_NOTES, [])
+    unusable = [key for key in NUMBER_DEFAULTS if raw.get(key) not in (None, "") and _number(raw[key]) is None]
+    if unusable:
+        for key in unusable:
+            del st.query_params[key]
+        notes += [t("generate.note.not_a_number", param=f"{key}={raw[key]}") for key in unusable]
+        st.session_state[_DROPPED_NOTES] = notes
+        st.rerun()
+    return notes
+
+
 def apply_fixes(fixes: Sequence[UrlFix]) -> list[str]:
     """Put the corrected values into session state (before the widgets exist); return the notes."""
     for fix in fixes:
         if fix.value is not None:
             st.session_state[fix.key] = fix.value
+
     return [fix.note for fix in fixes if fix.note]
 
 
@@ -605,7 +623,7 @@ def controls(vocab, prompt_column, length_column, controls_column, raw: dict[str
         length = st.slider(
             t("generate.length", units=t(f"units.{vocab.level}")),
             *LENGTH_RANGE,
-            DEFAULT_LENGTH,
+            NUMBER_DEFAULTS[LENGTH],
             step=LENGTH_STEP,
             key=LENGTH,
             bind=BIND,
@@ -621,17 +639,21 @@ def controls(vocab, prompt_column, length_column, controls_column, raw: dict[str
             bind=BIND,
             help=help_text(TEMPERATURE),
         )
-        top_k = st.slider(t("generate.top_k"), 0, vocab.size, 0, key=TOP_K, bind=BIND, help=help_text(TOP_K))
+        top_k = st.slider(
+            t("generate.top_k"), 0, vocab.size, NUMBER_DEFAULTS[TOP_K], key=TOP_K, bind=BIND, help=help_text(TOP_K)
+        )
         top_p = st.slider(
-            t("generate.top_p"), *TOP_P_RANGE, 1.0, step=0.01, key=TOP_P, bind=BIND, help=help_text(TOP_P)
-        )
+            t("generate.top_p"), *TOP_P_RANGE, NUMBER_DEFAULTS[TOP_P], step=0.01, key=TOP_P, bind=BIND,
+            help=help_text(TOP_P),
+        )  # fmt: skip
         min_p = st.slider(
-            t("generate.min_p"), *MIN_P_RANGE, 0.0, step=0.01, key=MIN_P, bind=BIND, help=help_text(MIN_P)
-        )
+            t("generate.min_p"), *MIN_P_RANGE, NUMBER_DEFAULTS[MIN_P], step=0.01, key=MIN_P, bind=BIND,
+            help=help_text(MIN_P),
+        )  # fmt: skip
         penalty = st.slider(
             t("generate.repetition_penalty"),
             *PENALTY_RANGE,
-            1.0,
+            NUMBER_DEFAULTS[PENALTY],
             step=0.05,
             key=PENALTY,
             bind=BIND,
@@ -639,7 +661,7 @@ def controls(vocab, prompt_column, length_column, controls_column, raw: dict[str
         )
         seed_column, draw_column = st.columns(2, vertical_alignment="bottom")
         seed = seed_column.number_input(
-            t("generate.seed"), *SEED_RANGE, 0, step=1, key=SEED, bind=BIND, help=help_text(SEED)
+            t("generate.seed"), *SEED_RANGE, NUMBER_DEFAULTS[SEED], step=1, key=SEED, bind=BIND, help=help_text(SEED)
         )
         same_draw = draw_column.toggle(
             t("generate.same_draw"), False, key=SAME_DRAW, bind=BIND, help=help_text(SAME_DRAW)
@@ -649,7 +671,7 @@ def controls(vocab, prompt_column, length_column, controls_column, raw: dict[str
         beam_width = width_column.slider(
             t("generate.beam_width"),
             *BEAM_WIDTH_RANGE,
-            DEFAULT_BEAM_WIDTH,
+            NUMBER_DEFAULTS[BEAM_WIDTH],
             key=BEAM_WIDTH,
             bind=BIND,
             help=help_text(BEAM_WIDTH),
@@ -733,7 +755,10 @@ def step_position(sampled: Generation, raw: dict[str, str]) -> int:
     notes += filter(None, [clamp_state(STEP, 0, last)])
     for note in notes:
         st.info(note, icon="🔗")
-    return st.slider(t("generate.step"), 0, last, 0, key=STEP, bind=BIND, help=help_text(STEP), on_change=reset_force)
+    return st.slider(
+        t("generate.step"), 0, last, NUMBER_DEFAULTS[STEP], key=STEP, bind=BIND, help=help_text(STEP),
+        on_change=reset_force,
+    )  # fmt: skip
 
 
 def force_picker(dist: NextTokenDistribution, drawn_id: int, raw: dict[str, str]) -> int:

@@ -780,6 +780,14 @@ SWEDISH_LIBRARY_TEXTS: tuple[tuple[str, str], ...] = (
     ),
     (r"The file is slightly larger than the (?P<limit>.+) limit\.", "Filen är lite större än gränsen på {limit}."),
     (
+        r"The checkpoint file is slightly larger than the (?P<limit>.+) limit\.",
+        "Modellfilen är lite större än gränsen på {limit}.",
+    ),
+    (
+        r"The checkpoint file is (?P<size>.+), which is more than the (?P<limit>.+) limit\.",
+        "Modellfilen är {size}, vilket är mer än gränsen på {limit}.",
+    ),
+    (
         r"The file is (?P<size>.+), which is more than the (?P<limit>.+) limit\.",
         "Filen är {size}, mer än gränsen på {limit}.",
     ),
@@ -865,10 +873,6 @@ SWEDISH_LIBRARY_TEXTS: tuple[tuple[str, str], ...] = (
     (
         r"The checkpoint file is cut short \(truncated\).*",
         "Det här är ingen giltig modellfil: den är avkortad och tar slut för tidigt.",
-    ),
-    (
-        r"The checkpoint file is too large \((?P<size>[\d,.]+) MB; the limit is (?P<limit>[\d,.]+) MB\)\.",
-        "Modellfilen är för stor ({size} MB, gränsen är {limit} MB).",
     ),
     (
         r"The checkpoint has no Char-RNN Lab metadata\.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import struct
 
 import pytest
@@ -21,6 +22,7 @@ from rnnlab.checkpoint import (
     read_metadata,
     save_checkpoint,
 )
+from rnnlab.corpus import format_size
 from rnnlab.errors import CheckpointError, RnnLabError
 from rnnlab.model import CharRNN, ModelConfig
 from rnnlab.vocab import Vocabulary
@@ -356,7 +358,11 @@ def test_half_precision_weights_are_accepted(good):
 def test_file_size_limit(tmp_path, good):
     path = tmp_path / "m.safetensors"
     path.write_bytes(good)
-    with pytest.raises(CheckpointError, match="too large"):
+    too_large = f"The checkpoint file is {len(good) / 1024:.1f} KB, which is more than the 100 bytes limit."
+    with pytest.raises(CheckpointError, match=re.escape(too_large)):
         load_checkpoint(path, max_bytes=100)
-    with pytest.raises(CheckpointError, match="too large"):
+    with pytest.raises(CheckpointError, match=re.escape(too_large)):
         load_checkpoint(good, max_bytes=100)
+    one_byte_over = f"The checkpoint file is slightly larger than the {format_size(len(good) - 1)} limit."
+    with pytest.raises(CheckpointError, match=re.escape(one_byte_over)):
+        load_checkpoint(good, max_bytes=len(good) - 1)
