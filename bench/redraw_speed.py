@@ -6,10 +6,11 @@ model) + building the bar chart and turning it into the JSON Streamlit sends. Me
 redraws with varying settings, three ways:
 
 * uncached: the library calls themselves, every time, on the stepper built once per model as the
-  page's ``cached_stepper`` does (``--separate`` also times the two ``generate`` calls one after
-  the other);
+  page's ``cached_stepper`` does; the two continuations once stepped together
+  (``greedy_and_sampled``) and once as two ``generate`` calls;
 * cached, as the page does it: the ``st.cache_data`` helpers of ``ui/generate_widgets.py`` while a
-  learner moves one slider at a time (revisited settings are reused entirely);
+  learner moves one slider at a time (greedy only depends on the prompt and the penalty, so it is
+  reused while temperature and the cuts move; revisited settings are reused entirely);
 * ``--apptest``: the whole page in Streamlit's AppTest (script run, widgets, protobuf), per rerun.
 
     .venv/bin/python bench/redraw_speed.py [--model PATH] [--redraws 50] [--threads 1] [--apptest]
@@ -89,7 +90,7 @@ def figure_json(dist, highlight, uniform, settings) -> str:
 def bench_uncached(checkpoint, walk, *, separate: bool) -> None:
     model, vocab = checkpoint.model, checkpoint.vocab
     stepper = Stepper.from_model(model)
-    outputs = "greedy + sampled 300, one after the other" if separate else "greedy + sampled 300"
+    outputs = "generate x 2" if separate else "greedy_and_sampled"
     parts: dict[str, list[float]] = {"distribution": [], outputs: [], "figure": []}
     totals, cpu = [], []
     for settings, seed, same in walk:
@@ -111,11 +112,11 @@ def bench_uncached(checkpoint, walk, *, separate: bool) -> None:
             parts[name].append((end - start) * 1e3)
         totals.append((t3 - t0) * 1e3)
         cpu.append((time.process_time() - c0) * 1e3)
-    print("uncached (library calls every time)")
+    print(f"uncached (library calls every time), greedy and sampled by {outputs}")
     for name, values in parts.items():
-        print(f"  {name:<13} {percentiles(values)}")
-    print(f"  {'redraw':<13} {percentiles(totals)}")
-    print(f"  {'redraw (cpu)':<13} {percentiles(cpu)}")
+        print(f"  {name:<18} {percentiles(values)}")
+    print(f"  {'redraw':<18} {percentiles(totals)}")
+    print(f"  {'redraw (cpu)':<18} {percentiles(cpu)}")
 
 
 def bench_cached(checkpoint, walk) -> None:
@@ -124,9 +125,7 @@ def bench_cached(checkpoint, walk) -> None:
     logger.set_log_level("error")  # "no runtime found" warnings: caching works the same in memory
     from ui import generate_widgets as gw
 
-    together = hasattr(gw, "cached_greedy_and_sampled")  # the page's helper, once it steps both together
-    outputs = (gw.cached_greedy_and_sampled,) if together else (gw.cached_greedy, gw.cached_sampled)
-    for function in (gw.cached_distribution, *outputs):
+    for function in (gw.cached_distribution, gw.cached_greedy, gw.cached_sampled):
         function.clear()
     key = gw.model_key(checkpoint)
     totals, cpu = [], []
@@ -134,11 +133,8 @@ def bench_cached(checkpoint, walk) -> None:
         c0 = time.process_time()
         t0 = time.perf_counter()
         dist = gw.cached_distribution(key, checkpoint, PROMPT, settings)
-        if together:
-            _, sampled = gw.cached_greedy_and_sampled(key, checkpoint, PROMPT, LENGTH, settings, seed, same)
-        else:
-            gw.cached_greedy(key, checkpoint, PROMPT, LENGTH, gw.greedy_settings(settings))
-            sampled = gw.cached_sampled(key, checkpoint, PROMPT, LENGTH, settings, seed, same)
+        gw.cached_greedy(key, checkpoint, PROMPT, LENGTH, gw.greedy_settings(settings))
+        sampled = gw.cached_sampled(key, checkpoint, PROMPT, LENGTH, settings, seed, same)
         figure_json(dist, sampled.steps[0].token_id, sampled.steps[0].uniform, settings)
         totals.append((time.perf_counter() - t0) * 1e3)
         cpu.append((time.process_time() - c0) * 1e3)
@@ -179,7 +175,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--no-mkldnn", action="store_true", help="turn oneDNN off (its LSTM is slow per token)")
     parser.add_argument("--apptest", action="store_true", help="also time the whole page in AppTest")
-    parser.add_argument("--separate", action="store_true", help="also time greedy and sampled one after the other")
     args = parser.parse_args()
 
     if args.threads:
@@ -197,8 +192,7 @@ def main() -> None:
     walk = slider_walk(args.redraws)
     generate(checkpoint.model, checkpoint.vocab, PROMPT, length=20, greedy=True)  # warm up
     bench_uncached(checkpoint, walk, separate=False)
-    if args.separate:
-        bench_uncached(checkpoint, walk, separate=True)
+    bench_uncached(checkpoint, walk, separate=True)
     bench_cached(checkpoint, walk)
     if args.apptest:
         bench_apptest(walk)
