@@ -49,3 +49,20 @@ def test_build_script_lists_the_same_models():
 
     assert {recipe.name for recipe in RECIPES} == set(EXPECTED)
     assert PRETRAINED_DIR.name == "pretrained"
+
+
+def test_the_list_is_read_again_only_when_a_file_changes(tmp_path):
+    import os
+    import shutil
+
+    for path in sorted(PRETRAINED_DIR.glob("*.safetensors"))[:2]:
+        shutil.copy(path, tmp_path / path.name)
+    first = list_pretrained(tmp_path)
+    assert [m.name for m in first] == sorted(p.stem for p in tmp_path.glob("*.safetensors"))
+    assert all(a is b for a, b in zip(first, list_pretrained(tmp_path), strict=True))  # cached
+    changed = tmp_path / f"{first[0].name}.safetensors"
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 10**9))
+    again = list_pretrained(tmp_path)
+    assert again[0] is not first[0] and again[0].metadata == first[0].metadata
+    (tmp_path / "broken.safetensors").write_bytes(b"not a model")
+    assert [m.name for m in list_pretrained(tmp_path)] == [m.name for m in first]  # skipped, not fatal
