@@ -133,7 +133,7 @@ def bench_cached(checkpoint, walk) -> None:
         c0 = time.process_time()
         t0 = time.perf_counter()
         dist = gw.cached_distribution(key, checkpoint, PROMPT, settings)
-        gw.cached_greedy(key, checkpoint, PROMPT, LENGTH, gw.greedy_settings(settings))
+        gw.cached_greedy(key, checkpoint, PROMPT, LENGTH, greedy_settings(settings))
         sampled = gw.cached_sampled(key, checkpoint, PROMPT, LENGTH, settings, seed, same)
         figure_json(dist, sampled.steps[0].token_id, sampled.steps[0].uniform, settings)
         totals.append((time.perf_counter() - t0) * 1e3)

@@ -111,14 +111,6 @@ def nearest_temperature(value: float) -> float:
     return 0.0 if value < positive[0] / 2 else best
 
 
-def greedy_settings(settings: SamplingSettings) -> SamplingSettings:
-    """What greedy output depends on: only the repetition penalty (temperature and the cuts never
-    change which token is the most probable), so moving them reuses the cached greedy text."""
-    return SamplingSettings(
-        repetition_penalty=settings.repetition_penalty, repetition_window=settings.repetition_window
-    )
-
-
 # --- URL values ---------------------------------------------------------------------------------------
 
 
@@ -367,7 +359,7 @@ def cached_stepper(key: str, _checkpoint: Checkpoint) -> Stepper:
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def cached_distribution(key: str, _checkpoint: Checkpoint, prompt: str, settings: SamplingSettings):
     """``next_token_distribution`` for the end of the prompt."""
-    return next_token_distribution(_checkpoint.model, _checkpoint.vocab, prompt, settings)
+    return next_token_distribution(cached_stepper(key, _checkpoint), _checkpoint.vocab, prompt, settings)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -376,12 +368,12 @@ def cached_distribution_after(
 ) -> NextTokenDistribution:
     """The distribution after the prompt and ``token_ids`` (step mode)."""
     ids = encode_prompt(_checkpoint.vocab, prompt) + list(token_ids)
-    return distribution_after_ids(_checkpoint.model, _checkpoint.vocab, ids, settings)
+    return distribution_after_ids(cached_stepper(key, _checkpoint), _checkpoint.vocab, ids, settings)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def cached_greedy(key: str, _checkpoint: Checkpoint, prompt: str, length: int, settings: SamplingSettings):
-    """Greedy output; pass :func:`greedy_settings` so that only the penalty is part of the key."""
+    """Greedy output; pass :func:`rnnlab.generation.greedy_settings` so that only the penalty is part of the key."""
     stepper = cached_stepper(key, _checkpoint)
     return generate(stepper, _checkpoint.vocab, prompt, length=length, settings=settings, greedy=True)
 
