@@ -53,11 +53,14 @@ def test_nan_guard_stops_and_keeps_last_good_weights(pattern_text):
 
 
 def test_learning_rate_schedule():
-    config = TrainConfig(learning_rate=1.0, warmup_fraction=0.1, final_lr_fraction=0.1)
+    config = TrainConfig(learning_rate=1.0, warmup_fraction=0.1, decay_fraction=0.4, final_lr_fraction=0.1)
     assert learning_rate_at(0.0, config) < 0.05
+    assert learning_rate_at(0.05, config) == pytest.approx(0.5, abs=0.01)  # halfway up the warm-up
     assert learning_rate_at(0.1, config) == pytest.approx(1.0)
-    assert learning_rate_at(0.55, config) == pytest.approx(0.55)  # halfway down the cosine
+    assert learning_rate_at(0.6, config) == pytest.approx(1.0)  # held at the peak until the decay
+    assert learning_rate_at(0.8, config) == pytest.approx(0.55)  # halfway down the straight line
     assert learning_rate_at(1.0, config) == pytest.approx(0.1)
+    assert learning_rate_at(1.2, config) == pytest.approx(0.1)  # never below the final value
 
 
 def test_time_budget_ends_the_run(pattern_text):
