@@ -11,7 +11,6 @@ import streamlit as st
 
 from rnnlab.distribution_chart import distribution_figure, readable_token
 from rnnlab.errors import RnnLabError
-from rnnlab.generation import greedy_settings
 from ui import generate_widgets as gw
 from ui.i18n import distribution_chart_texts, t
 
@@ -39,8 +38,7 @@ for note in gw.prompt_notes(c.prompt, vocab):
 
 try:
     dist = gw.cached_distribution(key, checkpoint, c.prompt, c.settings)
-    greedy = gw.cached_greedy(key, checkpoint, c.prompt, c.length, greedy_settings(c.settings))
-    sampled = gw.cached_sampled(key, checkpoint, c.prompt, c.length, c.settings, c.seed, c.same_draw)
+    greedy, sampled = gw.cached_outputs(key, checkpoint, c.prompt, c.length, c.settings, c.seed, c.same_draw)
     beamed = gw.cached_beam(key, checkpoint, c.prompt, c.length, c.beam_width) if c.beam else None
 except RnnLabError as error:
     gw.stop_with(error)

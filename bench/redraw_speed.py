@@ -125,7 +125,7 @@ def bench_cached(checkpoint, walk) -> None:
     logger.set_log_level("error")  # "no runtime found" warnings: caching works the same in memory
     from ui import generate_widgets as gw
 
-    for function in (gw.cached_distribution, gw.cached_greedy, gw.cached_sampled):
+    for function in (gw.cached_distribution, gw.cached_outputs):
         function.clear()
     key = gw.model_key(checkpoint)
     totals, cpu = [], []
@@ -133,8 +133,7 @@ def bench_cached(checkpoint, walk) -> None:
         c0 = time.process_time()
         t0 = time.perf_counter()
         dist = gw.cached_distribution(key, checkpoint, PROMPT, settings)
-        gw.cached_greedy(key, checkpoint, PROMPT, LENGTH, greedy_settings(settings))
-        sampled = gw.cached_sampled(key, checkpoint, PROMPT, LENGTH, settings, seed, same)
+        _, sampled = gw.cached_outputs(key, checkpoint, PROMPT, LENGTH, settings, seed, same)
         figure_json(dist, sampled.steps[0].token_id, sampled.steps[0].uniform, settings)
         totals.append((time.perf_counter() - t0) * 1e3)
         cpu.append((time.process_time() - c0) * 1e3)

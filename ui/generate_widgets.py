@@ -16,6 +16,7 @@ import json
 import math
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from rnnlab.checkpoint import Checkpoint, load_checkpoint
 from rnnlab.detectors import Copy, Loop, find_loop, longest_copy
 from rnnlab.distribution_chart import readable_token
 from rnnlab.errors import CheckpointError, RnnLabError
-from rnnlab.generation import Generation, beam_search, fixed_uniforms, generate
+from rnnlab.generation import Generation, beam_search, fixed_uniforms, generate, greedy_and_sampled, greedy_settings
 from rnnlab.pretrained import list_pretrained
 from rnnlab.sampling import (
     NextTokenDistribution,
@@ -371,11 +372,59 @@ def cached_distribution_after(
     return distribution_after_ids(cached_stepper(key, _checkpoint), _checkpoint.vocab, ids, settings)
 
 
+def _draw_arguments(seed: int, same_draw: bool, length: int) -> dict:
+    """A seeded generator, or in same-draw mode the fixed numbers of the seed."""
+    if same_draw:
+        return {"seed": None, "uniforms": fixed_uniforms(seed, length)}
+    return {"seed": seed, "uniforms": None}
+
+
+class _RecentGreedy:
+    """The last greedy outputs by (model, prompt, length, penalty), shared by all sessions: greedy
+    text does not change while temperature and the cuts move, so only the sampled text is made."""
+
+    def __init__(self, size: int = CACHE_ENTRIES):
+        self._outputs: OrderedDict[tuple, Generation] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Generation | None:
+        with self._lock:
+            if key in self._outputs:
+                self._outputs.move_to_end(key)
+            return self._outputs.get(key)
+
+    def put(self, key: tuple, output: Generation) -> None:
+        with self._lock:
+            self._outputs[key] = output
+            while len(self._outputs) > self._size:
+                self._outputs.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def _recent_greedy() -> _RecentGreedy:
+    return _RecentGreedy()
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_greedy(key: str, _checkpoint: Checkpoint, prompt: str, length: int, settings: SamplingSettings):
-    """Greedy output; pass :func:`rnnlab.generation.greedy_settings` so that only the penalty is part of the key."""
-    stepper = cached_stepper(key, _checkpoint)
-    return generate(stepper, _checkpoint.vocab, prompt, length=length, settings=settings, greedy=True)
+def cached_outputs(
+    key: str, _checkpoint: Checkpoint, prompt: str, length: int, settings: SamplingSettings, seed: int, same_draw: bool
+) -> tuple[Generation, Generation]:
+    """The greedy and the sampled output of the prompt.
+
+    When only temperature or a cut moved, the greedy text is reused and only the sampled one is
+    made; otherwise both are stepped together (:func:`greedy_and_sampled`: one warm-up, one model
+    step per position for both).
+    """
+    stepper, vocab = cached_stepper(key, _checkpoint), _checkpoint.vocab
+    greedy_key = (key, prompt, length, greedy_settings(settings))
+    draws = _draw_arguments(seed, same_draw, length)
+    greedy = _recent_greedy().get(greedy_key)
+    if greedy is not None:
+        return greedy, generate(stepper, vocab, prompt, length=length, settings=settings, **draws)
+    greedy, sampled = greedy_and_sampled(stepper, vocab, prompt, length=length, settings=settings, **draws)
+    _recent_greedy().put(greedy_key, greedy)
+    return greedy, sampled
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -389,17 +438,15 @@ def cached_sampled(
     same_draw: bool,
     forced: tuple[tuple[int, int], ...] = (),
 ) -> Generation:
-    """Sampled output: a seeded generator, or in same-draw mode the fixed numbers of the seed."""
-    uniforms = fixed_uniforms(seed, length) if same_draw else None
+    """A sampled output with forced tokens (step mode's branch)."""
     return generate(
         cached_stepper(key, _checkpoint),
         _checkpoint.vocab,
         prompt,
         length=length,
         settings=settings,
-        seed=None if same_draw else seed,
-        uniforms=uniforms,
         forced=dict(forced),
+        **_draw_arguments(seed, same_draw, length),
     )
 
 

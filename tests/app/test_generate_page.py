@@ -301,3 +301,29 @@ def test_loop_marks_escape_the_models_text():
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "\n" not in page and "&#36;" in page
     assert '<mark class="loop"' in page
+
+
+def test_the_page_outputs_equal_the_library_whether_the_greedy_text_is_reused_or_not():
+    from rnnlab.generation import fixed_uniforms, generate, greedy_settings
+    from rnnlab.sampling import SamplingSettings
+
+    (model,) = [m for m in list_pretrained() if m.name == DEFAULT_PRETRAINED]
+    checkpoint = model.load()
+    key = gw.model_key(checkpoint)
+    walk = [  # fresh, then temperature and a cut move (greedy reused), then the penalty (fresh again)
+        (SamplingSettings(), 0, False),
+        (SamplingSettings(temperature=0.5), 0, False),
+        (SamplingSettings(temperature=0.5, top_k=5), 3, True),
+        (SamplingSettings(temperature=0.5, repetition_penalty=1.3), 3, False),
+    ]
+    for settings, seed, same_draw in walk:
+        greedy, sampled = gw.cached_outputs(key, checkpoint, "ROMEO:", 40, settings, seed, same_draw)
+        draws = {"uniforms": fixed_uniforms(seed, 40)} if same_draw else {"seed": seed}
+        vocab = checkpoint.vocab
+        expected_greedy = generate(
+            checkpoint.model, vocab, "ROMEO:", length=40, settings=greedy_settings(settings), greedy=True
+        )
+        assert greedy.text == expected_greedy.text
+        expected = generate(checkpoint.model, vocab, "ROMEO:", length=40, settings=settings, **draws)
+        assert sampled.text == expected.text
+        assert [step.probability for step in sampled.steps] == pytest.approx([s.probability for s in expected.steps])
