@@ -7,6 +7,7 @@ with the next-token chart, the generated texts and no exception. No timing thres
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -20,6 +21,12 @@ from bench.classroom_load import (
 from bench.streamlit_client import StreamlitClient
 
 pytestmark = pytest.mark.e2e
+
+
+def run_async(coroutine):
+    """``asyncio.run`` in a thread of its own: the Playwright tests may leave an event loop running here."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +43,14 @@ def test_a_redraw_brings_the_chart_and_the_texts(server):
             run = await client.rerun()
             return run, client.query_string
 
-    run, query_string = asyncio.run(redraw())
+    run, query_string = run_async(redraw())
     assert redraw_problem(run) is None
     assert any(CHART_KEY in chart.plotly_chart.id for chart in run.of_type("plotly_chart"))
     assert "temperature=0.5" in query_string  # the slider is bound to the URL
 
 
 def test_two_sessions_redraw_for_a_few_seconds(server):
-    result = asyncio.run(classroom(server, sessions=2, trainers=0, seconds=3, warmup=0, think=(0.1, 0.4)))
+    result = run_async(classroom(server, sessions=2, trainers=0, seconds=3, warmup=0, think=(0.1, 0.4)))
     assert not result.connect_problems
     assert result.redraws, "no redraw finished in the window"
     assert [r.problem for r in result.redraws if r.problem] == []
