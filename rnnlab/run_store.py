@@ -99,10 +99,10 @@ class RunRecorder:
 
     def __call__(self, job: TrainingJob, event: TrainingEvent) -> None:
         with self._lock:
+            if event.kind == "eval":  # the weights first: a recorded evaluation always has its checkpoint
+                _write_atomically(self.folder / "model.safetensors", job.trainer.checkpoint_bytes())
             with open(self.folder / "events.jsonl", "a", encoding="utf-8") as events:
                 events.write(json.dumps(asdict(event)) + "\n")
-            if event.kind == "eval":
-                _write_atomically(self.folder / "model.safetensors", job.trainer.checkpoint_bytes())
             if event.kind != "step":
                 self.save_state(job.state, job.message, job.trainer)
 
@@ -205,10 +205,13 @@ class RunStore:
             model_file = folder / "model.safetensors"
             corpus_name = record.get("corpus_name", record.get("source_name", ""))
             if model_file.exists():
-                history = [
-                    HistoryRow(e.step, e.seconds, e.train_loss, e.val_loss) for e in events if e.kind == "eval"
-                ]
                 checkpoint = load_checkpoint(model_file)
+                saved_step = int(checkpoint.training.get("steps", 0))
+                history = [
+                    HistoryRow(e.step, e.seconds, e.train_loss, e.val_loss)
+                    for e in events
+                    if e.kind == "eval" and e.step <= saved_step
+                ]
                 trainer = Trainer.restored(text, config, checkpoint, history, corpus_name=corpus_name)
             else:
                 trainer = Trainer(text, config, corpus_name=corpus_name)
@@ -234,6 +237,7 @@ class RunStore:
                 else "The server restarted before this run started training."
             )
             job.state, job.message = "stopped", message
+            job.events = _up_to_last_checkpoint(events, trainer.step)  # its later steps were lost
             stopped = TrainingEvent("stopped", trainer.step, trainer.seconds, trainer.progress, message=message)
             job.events.append(stopped)
             recorder(job, stopped)
@@ -305,6 +309,12 @@ class RunStore:
     def live_count(self) -> int:
         with self._lock:
             return len(self._live)
+
+
+def _up_to_last_checkpoint(events: list[TrainingEvent], saved_step: int) -> list[TrainingEvent]:
+    """The events up to the last evaluation whose weights were saved (at step ``saved_step``)."""
+    last = max((i for i, e in enumerate(events) if e.kind == "eval" and e.step <= saved_step), default=-1)
+    return events[: last + 1]
 
 
 def _read_events(path: Path) -> list[TrainingEvent]:

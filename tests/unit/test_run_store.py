@@ -65,6 +65,9 @@ def test_a_run_cut_off_by_a_restart_reopens_stopped_at_its_last_checkpoint(tmp_p
     assert reopened.job.events[-1].kind == "stopped"
     saved = reopened.trainer.history[-1]
     assert reopened.trainer.step == saved.step > 0
+    # The curve ends where the saved weights are: the steps after them were lost with the server.
+    assert [e.kind for e in reopened.job.events[-2:]] == ["eval", "stopped"]
+    assert reopened.job.events[-2].step == saved.step
     reopened.job.start()  # a dormant job does not train again
     assert reopened.job.state == "stopped"
 
@@ -158,3 +161,22 @@ def test_a_run_training_on_another_server_sharing_the_folder_is_shown_not_touche
         run.job.wait(10)
     assert other_server.open(run.run_id).job.state == "stopped"
     training_server.close()
+
+
+def test_records_written_after_the_last_checkpoint_are_not_shown_after_a_crash(tmp_path, pattern_text):
+    store = RunStore(tmp_path)
+    run = new_run(store, pattern_text, max_steps=30)
+    run_to_completion(run.job, timeout=60)
+    folder = tmp_path / run.run_id
+    last_eval = [e for e in run.job.events if e.kind == "eval"][-1]
+    with open(folder / "events.jsonl", "a") as events:  # steps and an evaluation whose weights never got saved
+        for step in (31, 32):
+            events.write(json.dumps({"kind": "step", "step": step, "seconds": 1.0, "progress": 1.0}) + "\n")
+        events.write(json.dumps({"kind": "eval", "step": 32, "seconds": 1.0, "progress": 1.0, "val_loss": 0.1}) + "\n")
+    record = json.loads((folder / "run.json").read_text())
+    (folder / "run.json").write_text(json.dumps(record | {"state": "running"}))
+    store.close()  # the server that trained it is gone
+    reopened = RunStore(tmp_path).open(run.run_id)
+    assert reopened.job.state == "stopped"
+    assert reopened.trainer.history[-1].step == last_eval.step == reopened.trainer.step
+    assert [e.step for e in reopened.job.events[-2:]] == [last_eval.step, last_eval.step]
