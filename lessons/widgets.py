@@ -260,8 +260,9 @@ def greedy(labels, checkpoint: Checkpoint | None) -> None:
     if not needs_model(labels, checkpoint):
         return
     left, right = st.columns([3, 2])
-    prompt = left.text_input(labels("prompt"), value="ROMEO: ", key="l05_prompt")
-    length = right.slider(labels("length"), min_value=20, max_value=400, value=200, step=10, key="l05_length")
+    # A prompt whose greedy text soon falls into a loop with the shipped Shakespeare model.
+    prompt = left.text_input(labels("prompt"), value="To be or not to be", key="l05_prompt")
+    length = right.slider(labels("length"), min_value=20, max_value=600, value=300, step=10, key="l05_length")
     try:
         result = generate(checkpoint.model, checkpoint.vocab, prompt, length=length, greedy=True)
     except RnnLabError as error:
