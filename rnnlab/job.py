@@ -171,6 +171,9 @@ class TrainingJob:
         """Wait (state "queued") for a training slot if the server limits them; False when stopped."""
         if self.slots is None or self._has_slot:
             return True
+        if self.slots.try_acquire(self):  # a free slot: no queue to show
+            self._has_slot = True
+            return True
         self.slots.join_queue(self)
         with self._lock:
             state_before = self.state
@@ -180,7 +183,7 @@ class TrainingJob:
         self._has_slot = self.slots.acquire(self, give_up=lambda: self._stop_requested)
         with self._lock:
             if self.state == "queued":
-                self.state = state_before if state_before != "ready" else "running"
+                self.state = state_before
         return self._has_slot
 
     def _give_slot_back(self) -> None:

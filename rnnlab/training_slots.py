@@ -55,6 +55,14 @@ class TrainingSlots:
                 self._waiting.remove(holder)
                 self._changed.notify_all()
 
+    def try_acquire(self, holder: Hashable) -> bool:
+        """Take a free slot at once if nobody is waiting for one (True), else take nothing (False)."""
+        with self._changed:
+            if holder not in self._holders and (self._waiting or len(self._holders) >= self.limit):
+                return False
+            self._holders.add(holder)
+            return True
+
     def join_queue(self, holder: Hashable) -> None:
         """Take a place in the queue now (so :meth:`position` knows it); :meth:`acquire` then waits."""
         with self._changed:

@@ -94,3 +94,25 @@ def test_stopping_a_queued_job_ends_it_without_training(pattern_text):
     assert job.wait(timeout=5) and job.state == "stopped"
     assert job.trainer.step == 0 and slots.waiting == 0
     assert "waiting" in job.message
+
+
+def test_a_job_with_a_free_slot_never_shows_as_queued(pattern_text):
+    slots = TrainingSlots(1)
+    job = TrainingJob(Trainer(pattern_text, quick_config(max_steps=20)), slots=slots)
+    job.start()
+    assert job.wait(timeout=30) and job.state == "finished"
+    assert "queued" not in [event.kind for event in job.events]
+    assert slots.running == 0
+
+
+def test_a_free_slot_is_not_taken_past_someone_waiting():
+    slots = TrainingSlots(1)
+    slots.acquire("first")
+    waiting = threading.Thread(target=slots.acquire, args=("second",))
+    waiting.start()
+    assert wait_until(lambda: slots.position("second") == 1)
+    assert not slots.try_acquire("third")  # full
+    slots.release("first")
+    assert wait_until(lambda: slots.running == 1 and slots.waiting == 0)
+    assert not slots.try_acquire("third")  # "second" got it
+    waiting.join(5)
