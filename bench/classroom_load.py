@@ -49,6 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.percentile import percentile  # noqa: E402
 from bench.streamlit_client import ScriptRun, StreamlitClient, StreamlitClientError  # noqa: E402
 
 TARGET_P95_SECONDS = 1.0
@@ -306,11 +307,6 @@ class LoadResult:
     server_cpu_seconds: float  # the server's CPU time during the window (page scripts and training)
     connect_seconds: float
     connect_problems: list[str]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def classroom(

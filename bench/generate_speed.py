@@ -29,6 +29,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.percentile import percentile  # noqa: E402
 from rnnlab.checkpoint import load_checkpoint  # noqa: E402
 from rnnlab.generation import generate, greedy_and_sampled  # noqa: E402
 from rnnlab.model import CharRNN, ModelConfig  # noqa: E402
@@ -80,11 +81,6 @@ def timed(fn) -> tuple[float, float]:
     started, cpu = time.perf_counter(), time.thread_time()
     fn()
     return (time.perf_counter() - started) * 1e3, (time.thread_time() - cpu) * 1e3
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 import plotly.io  # noqa: E402
 import torch  # noqa: E402
 
+from bench.percentile import percentile  # noqa: E402
 from rnnlab.checkpoint import load_checkpoint  # noqa: E402
 from rnnlab.distribution_chart import distribution_figure  # noqa: E402
 from rnnlab.generation import fixed_uniforms, generate, greedy_and_sampled, greedy_settings  # noqa: E402
@@ -47,9 +48,7 @@ PROMPT = "ROMEO:"
 
 
 def percentiles(values: list[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered):6.1f} ms   p95 {p95:6.1f} ms   (n={len(ordered)})"
+    return f"p50 {statistics.median(values):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms   (n={len(values)})"
 
 
 def slider_walk(count: int, seed: int = 0) -> list[tuple[SamplingSettings, int, bool]]:
