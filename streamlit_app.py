@@ -5,20 +5,17 @@ multipage app, and a fresh server's first deep link (``/generate?...``) would th
 without this script (no sidebar, no wide layout).
 """
 
-import os
-
 import streamlit as st
 import torch
 
-from rnnlab.training_slots import default_slot_count, torch_threads_per_job
+from rnnlab.training_slots import training_threads
 from ui.i18n import library_text, t
 from ui.sidebar import render_sidebar
 from ui.state import sync_runs_with_url
 
-# Torch threads per training job, so that the jobs the server lets train at once fit its cores
-# (on 2 cores and 2 jobs: 1 each; a second thread on a busy core mostly waits).
-# RNNLAB_TORCH_THREADS overrides.
-torch.set_num_threads(int(os.environ.get("RNNLAB_TORCH_THREADS", torch_threads_per_job(default_slot_count()))))
+# The server's own torch threads (training runs in child processes with as many, see ui.state):
+# so that the jobs the server lets train at once fit its cores (2 cores, 2 jobs: 1 each).
+torch.set_num_threads(training_threads())
 
 st.set_page_config(page_title="Char-RNN Lab", page_icon="🔤", layout="wide")
 

@@ -229,6 +229,7 @@ class TrainingJob:
             self._finish("failed", f"Training failed unexpectedly: {type(error).__name__}: {error}")
         finally:
             self._give_slot_back()
+            trainer.close()
 
     def _finish(self, state: str, message: str) -> None:
         with self._lock:

@@ -386,6 +386,10 @@ class Trainer:
             "config": self.config.to_dict(),
         }
 
+    def close(self) -> None:
+        """Free what only training needs (nothing here; a ``ProcessTrainer`` ends its child process).
+        The results (history, summary, checkpoint) stay readable."""
+
     def checkpoint_bytes(self, path=None) -> bytes:
         """The model as .safetensors bytes (also written to ``path`` if given)."""
         from rnnlab.checkpoint import save_checkpoint

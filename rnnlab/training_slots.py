@@ -14,16 +14,30 @@ from collections.abc import Callable, Hashable
 
 def default_slot_count() -> int:
     """``RNNLAB_MAX_TRAINING_JOBS`` if set, else the number of CPU cores."""
-    configured = os.environ.get("RNNLAB_MAX_TRAINING_JOBS", "").strip()
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
-    return max(1, os.cpu_count() or 1)
+    return _setting("RNNLAB_MAX_TRAINING_JOBS", max(1, os.cpu_count() or 1), low=1)
 
 
 def torch_threads_per_job(slot_count: int, cores: int | None = None) -> int:
     """Torch threads each job may use so that all slots together fit the cores (at least 1)."""
     cores = cores or os.cpu_count() or 1
     return max(1, cores // max(1, slot_count))
+
+
+def _setting(name: str, default: int, low: int) -> int:
+    configured = os.environ.get(name, "").strip()
+    return int(configured) if configured.lstrip("-").isdigit() and int(configured) >= low else default
+
+
+def training_threads() -> int:
+    """``RNNLAB_TORCH_THREADS`` if set, else :func:`torch_threads_per_job` for the server's slots."""
+    return _setting("RNNLAB_TORCH_THREADS", torch_threads_per_job(default_slot_count()), low=1)
+
+
+def training_niceness() -> int:
+    """``RNNLAB_TRAINING_NICENESS`` if set (0-19), else 10: how much lower the CPU priority of a
+    training process is than the pages', so that slider redraws come first and training takes
+    what is left."""
+    return min(19, _setting("RNNLAB_TRAINING_NICENESS", 10, low=0))
 
 
 class TrainingSlots:

@@ -20,8 +20,9 @@ import streamlit as st
 from rnnlab.checkpoint import Checkpoint
 from rnnlab.pretrained import list_pretrained
 from rnnlab.run_store import DEFAULT_GRACE_SECONDS, RunNotFound, RunStore, StoredRun
-from rnnlab.trainer import Trainer
-from rnnlab.training_slots import TrainingSlots, default_slot_count
+from rnnlab.trainer import TrainConfig, Trainer
+from rnnlab.trainer_process import ProcessTrainer, start_host_in_background
+from rnnlab.training_slots import TrainingSlots, default_slot_count, training_niceness, training_threads
 
 CURRENT_MODEL_KEY = "current_model"
 DEFAULT_PRETRAINED = "shakespeare_char_lstm"
@@ -31,8 +32,21 @@ MAX_RUNS_PER_SESSION = 20
 
 @st.cache_resource(show_spinner=False)
 def training_slots() -> TrainingSlots:
-    """The server-wide limit on jobs training at once (``RNNLAB_MAX_TRAINING_JOBS``, default: the cores)."""
+    """The server-wide limit on jobs training at once (``RNNLAB_MAX_TRAINING_JOBS``, default: the cores).
+
+    Made once per server, when the first page runs: the host of the training processes starts
+    then too (a few seconds, in the background), so that the first Start does not wait for it.
+    """
+    start_host_in_background()
     return TrainingSlots(default_slot_count())
+
+
+def new_trainer(text: str, config: TrainConfig, corpus_name: str) -> ProcessTrainer:
+    """A trainer for this server: its steps run in a child process at a lower CPU priority
+    (``RNNLAB_TRAINING_NICENESS``), so training never holds up the pages (see rnnlab.trainer_process)."""
+    return ProcessTrainer(
+        text, config, corpus_name=corpus_name, niceness=training_niceness(), threads=training_threads()
+    )
 
 
 @st.cache_resource(show_spinner=False)

@@ -19,11 +19,11 @@ from rnnlab.corpus import LoadedText, check_trainable, decode_text, min_tokens_f
 from rnnlab.errors import CorpusError, RnnLabError
 from rnnlab.loss_chart import curve_from_events, loss_figure
 from rnnlab.metrics import bits
-from rnnlab.trainer import TrainConfig, Trainer, TrainingEvent
+from rnnlab.trainer import TrainConfig, TrainingEvent
 from rnnlab.training_cost import StepLimits, excess, training_cost
 from rnnlab.vocab import UNKNOWN, Vocabulary, tokenize
 from ui.i18n import corpus_words, labels, library_text, loss_chart_texts, number, ordinal, t, translated_choice
-from ui.state import RUN_PARAM, Run, run_choice, session_runs, set_current_model
+from ui.state import RUN_PARAM, Run, new_trainer, run_choice, session_runs, set_current_model
 
 # --- settings --------------------------------------------------------------------------------
 
@@ -366,7 +366,7 @@ def _start_requested_run(source: Source | None, settings: dict) -> None:
     single_step = request == "step"
     with st.spinner(t("train.preparing_step" if single_step else "train.preparing")):
         try:
-            trainer = Trainer(source.text, TrainConfig(**settings), corpus_name=source.name)
+            trainer = new_trainer(source.text, TrainConfig(**settings), source.name)
         except RnnLabError as error:
             st.error(library_text(str(error)), icon=":material/block:")
             return
