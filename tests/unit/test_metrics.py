@@ -23,12 +23,39 @@ def test_unigram_loss_by_hand():
 
 
 def test_bigram_loss_by_hand():
-    train = np.array([0, 1, 0, 1, 0])  # pairs: (0,1) x2, (1,0) x2
-    val = np.array([0, 1, 1])  # pairs (0,1) seen, (1,1) unseen
-    alpha, v = 0.1, 2
-    p01 = (2 + alpha) / (2 + alpha * v)
-    p11 = (0 + alpha) / (2 + alpha * v)
-    assert bigram_loss(train, val, v, alpha=alpha) == pytest.approx(-(math.log(p01) + math.log(p11)) / 2)
+    train = np.array([0, 1, 0, 1, 0, 2])  # pairs: (0,1) x2, (1,0) x2, (0,2) x1
+    val = np.array([0, 1, 1, 2, 0])  # pairs (0,1) seen, (1,1) unseen, (1,2) unseen, (2,0): 2 never came first
+    v, d = 3, 0.75
+    uni = np.array([3 + 1, 2 + 1, 1 + 1]) / (6 + 3)  # add-one unigram
+    # after 0: count 3 (2 of them to 1, 1 to 2), 2 distinct successors; after 1: count 2, 1 successor
+    p01 = (2 - d + d * 2 * uni[1]) / 3
+    p11 = (0 + d * 1 * uni[1]) / 2
+    p12 = (0 + d * 1 * uni[2]) / 2
+    p20 = uni[0]  # backs off to the unigram
+    expected = -(math.log(p01) + math.log(p11) + math.log(p12) + math.log(p20)) / 4
+    assert bigram_loss(train, val, v, discount=d) == pytest.approx(expected)
+
+
+def test_bigram_probabilities_after_a_token_sum_to_one():
+    train = np.array([0, 1, 0, 1, 0, 2, 2, 1])
+    v = 3
+    for previous in range(v):
+        total = sum(math.exp(-bigram_loss(train, np.array([previous, w]), v)) for w in range(v))
+        assert total == pytest.approx(1.0)
+
+
+def test_bigram_beats_unigram_with_a_large_word_vocabulary():
+    """Add-alpha smoothing put the bigram line above the unigram one at word level (6,000+ words)."""
+    rng = np.random.default_rng(0)
+    vocab_size = 6000
+    # Zipf-like words with some structure: each word tends to be followed by one of a few others.
+    words = np.minimum(rng.zipf(1.3, size=60_000), vocab_size) - 1
+    followers = rng.integers(0, vocab_size, size=(vocab_size, 3))
+    ids = words.copy()
+    ids[1::2] = followers[words[0::2], rng.integers(0, 3, size=len(ids[1::2]))]
+    train, val = ids[:54_000], ids[54_000:]
+    refs = reference_losses(train, val, vocab_size)
+    assert refs["bigram"] < refs["unigram"] < refs["uniform"]
 
 
 def test_references_are_ordered_on_real_text():
