@@ -218,7 +218,9 @@ class TrainingJob:
                 self._emit(trainer.step_event(trainer.train_step()))
                 if trainer.is_evaluation_due() and not trainer.finished:
                     self._emit(trainer.evaluation_event())
-            self._emit(trainer.evaluation_event(max_tokens=len(trainer.val_ids)))
+            # A finished run is measured on all of its validation text; a stopped one as during
+            # training (a sample of it), so that Stop answers within a second even for a long text.
+            self._emit(trainer.evaluation_event(max_tokens=None if self._stop_requested else len(trainer.val_ids)))
             final = "stopped" if self._stop_requested else "finished"
             self._finish(
                 final, "Stopped: the model keeps what it learned so far." if final == "stopped" else ""

@@ -40,6 +40,24 @@ def test_stop_is_quick_and_keeps_the_model(pattern_text):
     assert job.events[-2].kind == "eval"  # a final evaluation of the weights it keeps
 
 
+def test_stop_is_quick_even_when_a_full_evaluation_would_be_slow(pattern_text):
+    """A wide model on a long text: its full validation pass takes seconds, a stop must not."""
+    long_text = pattern_text * 250  # ~700k characters, 70k validation tokens
+    trainer = Trainer(long_text, quick_config(max_steps=None, max_seconds=120, hidden_size=512))
+    started = time.perf_counter()
+    trainer.evaluate(max_tokens=len(trainer.val_ids))
+    full_pass = time.perf_counter() - started
+    job = TrainingJob(trainer)
+    job.start()
+    assert wait_until(lambda: job.trainer.step >= 2)
+    asked = time.monotonic()
+    job.stop()
+    assert job.wait(timeout=30)
+    took = time.monotonic() - asked
+    assert job.state == "stopped" and job.events[-2].kind == "eval"
+    assert took < min(1.0, full_pass / 2), f"stopping took {took:.2f} s (a full evaluation takes {full_pass:.2f} s)"
+
+
 def test_pause_resume_and_single_step(pattern_text):
     job = TrainingJob(Trainer(pattern_text, quick_config(max_steps=10_000)))
     job.step_once()
