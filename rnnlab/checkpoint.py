@@ -12,6 +12,7 @@ every failure is a :class:`~rnnlab.errors.CheckpointError` whose message is one 
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import os
@@ -289,6 +290,16 @@ def _looks_like_pickle(data: bytes) -> bool:
     return (len(data) >= 2 and data[0] == 0x80 and 2 <= data[1] <= 5) or data.startswith(b"PK\x03\x04")
 
 
+def _looks_like_text(data: bytes) -> bool:
+    """The file starts with printable UTF-8 text (a character cut off at the end of ``data`` is allowed)."""
+    try:  # an incremental decoder keeps a character cut short at the end instead of failing on it
+        text = codecs.getincrementaldecoder("utf-8")().decode(data[:256])
+    except UnicodeDecodeError:
+        return False
+    text = text.removeprefix("\ufeff")  # a byte order mark
+    return bool(text) and all(char.isprintable() or char in "\t\n\r" for char in text)
+
+
 def _parse_header(data: bytes, total: int) -> tuple[dict[str, dict], dict | None]:
     """Validate the raw layout and return (tensor entries, raw ``__metadata__`` or None).
 
@@ -310,6 +321,8 @@ def _parse_header(data: bytes, total: int) -> tuple[dict[str, dict], dict | None
     length = int.from_bytes(data[:8], "little")
     if length == 0:
         raise CheckpointError("This file is not a valid model checkpoint: its header is empty.")
+    if length > MAX_HEADER_BYTES and _looks_like_text(data):
+        raise CheckpointError("This file is not a model checkpoint (.safetensors); it looks like a text file.")
     if length > MAX_HEADER_BYTES:
         raise CheckpointError(
             f"The checkpoint header is absurdly large ({_mb(length)} MB; the limit is "

@@ -240,6 +240,18 @@ def test_giant_header_length():
     expect_error(struct.pack("<Q", MAX_HEADER_BYTES + 1) + b"{", "absurdly large")
 
 
+@pytest.mark.parametrize(
+    "text", [b"the cat sat on the mat.\n" * 3, "\ufeffcaf\u00e9 cr\u00e8me\n".encode(), b'{"a": 1}\n' * 9]
+)
+def test_text_file_is_named_as_text(tmp_path, text):
+    path = tmp_path / "notes.safetensors"
+    path.write_bytes(text)
+    message = expect_error(path, "looks like a text file")
+    assert "absurdly" not in message
+    with pytest.raises(CheckpointError, match="looks like a text file"):
+        read_metadata(path)
+
+
 def test_zero_header_length():
     expect_error(struct.pack("<Q", 0) + b"{}", "header is empty")
 
