@@ -1,6 +1,7 @@
 """``python -m rnnlab train | generate | next``: the library from the command line.
 
-Learner mistakes (a bad file, a bad setting) print one line and exit with code 2, no traceback.
+Learner mistakes (a bad file, a bad setting, a mistyped flag) print one line and exit with code 2,
+no traceback. A run that diverges still saves its last good weights in ``--out``, then exits with 2.
 """
 
 from __future__ import annotations
@@ -10,11 +11,31 @@ import csv
 import json
 import math
 import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
-from rnnlab.errors import RnnLabError
+from rnnlab.errors import RnnLabError, SettingsError, TrainingDiverged
 
 BUILTIN_PREFIX = "builtin:"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument mistake is one line pointing at ``--help``, not the whole usage text."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+def at_least_one(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _add_sampling_flags(parser: argparse.ArgumentParser) -> None:
@@ -27,10 +48,11 @@ def _add_sampling_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--repetition-penalty", type=float, default=1.0, help="> 1 discourages repeats")
     parser.add_argument("--seed", type=int, default=None, help="seed of the random draws (reproducible)")
+    parser.add_argument("--greedy", action="store_true", help="always take the most likely token")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m rnnlab", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="python -m rnnlab", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model on a text file")
@@ -60,12 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("model", help="a .safetensors checkpoint")
     _add_sampling_flags(generate)
     generate.add_argument("--length", type=int, default=300, help="tokens to generate")
-    generate.add_argument("--greedy", action="store_true", help="always take the most likely token")
 
     nxt = commands.add_parser("next", help="show the next-token distribution after a prompt")
     nxt.add_argument("model", help="a .safetensors checkpoint")
     _add_sampling_flags(nxt)
-    nxt.add_argument("--rows", type=int, default=15, help="how many tokens to list")
+    nxt.add_argument("--rows", type=at_least_one, default=15, help="how many tokens to list")
     nxt.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
@@ -109,8 +130,24 @@ def train_config_from_args(args: argparse.Namespace):
     return TrainConfig(**settings)
 
 
-def write_run(out: Path, trainer) -> dict:
-    """model.safetensors, history.csv and metrics.json in ``out``; returns the metrics."""
+def prepare_out_folder(out: Path) -> None:
+    """Create ``out`` and make sure files can be written in it, before any training time is spent."""
+    if out.exists() and not out.is_dir():
+        raise SettingsError(f"--out {str(out)!r} is a file; give a folder for the results.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        reason = error.strerror or error
+        raise SettingsError(f"The results cannot be written to {str(out)!r} ({reason}).") from error
+
+
+def write_run(out: Path, trainer, stopped: str) -> dict:
+    """model.safetensors, history.csv and metrics.json in ``out``; returns the metrics.
+
+    ``stopped`` says how training ended: "finished", "interrupted" or "diverged".
+    """
     out.mkdir(parents=True, exist_ok=True)
     trainer.checkpoint_bytes(out / "model.safetensors")
     with open(out / "history.csv", "w", newline="") as file:
@@ -118,9 +155,20 @@ def write_run(out: Path, trainer) -> dict:
         writer.writerow(["step", "seconds", "train_loss", "val_loss"])
         for row in trainer.history:
             writer.writerow([row.step, f"{row.seconds:.3f}", f"{row.train_loss:.5f}", f"{row.val_loss:.5f}"])
-    metrics = trainer.summary()
+    metrics = dict(trainer.summary(), stopped=stopped)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True))
     return metrics
+
+
+def loss_summary(metrics: dict, level: str, references: dict) -> str:
+    """'val loss 6.5119 nats/word (9.39 bits/word, 2.073 bits/char; uniform ...)': per token, then per char."""
+    per_token = f"{metrics['val_bits_per_token']:.3f} bits/{level}"
+    if level != "char":
+        per_token += f", {metrics['val_bits_per_char']:.3f} bits/char"
+    return (
+        f"val loss {metrics['val_loss']:.4f} nats/{level} ({per_token}; "
+        f"uniform {references['uniform']:.2f}, bigram {references['bigram']:.2f} nats/{level})"
+    )
 
 
 def command_train(args: argparse.Namespace) -> int:
@@ -133,6 +181,8 @@ def command_train(args: argparse.Namespace) -> int:
         torch.set_num_threads(max(1, args.threads))
     text, corpus_name = load_training_text(args.file)
     trainer = Trainer(text, train_config_from_args(args), corpus_name=corpus_name)
+    out = Path(args.out)
+    prepare_out_folder(out)
     model = trainer.model
     print(
         f"{corpus_name}: {len(text):,} chars, vocabulary {trainer.vocab.size} {trainer.config.level}s, "
@@ -149,18 +199,23 @@ def command_train(args: argparse.Namespace) -> int:
             note = f"step {event.step}  loss {event.train_loss or math.nan:.3f}  val {latest_val[0]:.3f}"
             bar.update(event.progress, f"{note}  {event.chars_per_second or 0:,.0f} chars/s")
 
+    stopped, diverged = "finished", None
     try:
         trainer.run(on_event=show)
     except KeyboardInterrupt:
+        stopped = "interrupted"
         print("\ninterrupted: saving the model as it is", file=sys.stderr)
+    except TrainingDiverged as error:
+        stopped, diverged = "diverged", error
     if bar is not None:
         bar.close()
-    metrics = write_run(Path(args.out), trainer)
+    metrics = write_run(out, trainer, stopped)
     print(
-        f"val loss {metrics['val_loss']:.4f} nats = {metrics['val_bits_per_char']:.3f} bits/char "
-        f"(uniform {trainer.references['uniform']:.2f}, bigram {trainer.references['bigram']:.2f}) "
+        f"{loss_summary(metrics, trainer.config.level, trainer.references)} "
         f"after {metrics['steps']} steps in {metrics['seconds']:.1f} s -> {args.out}"
     )
+    if diverged is not None:
+        raise diverged
     return 0
 
 
@@ -174,6 +229,12 @@ def sampling_settings_from_args(args: argparse.Namespace):
         min_p=args.min_p,
         repetition_penalty=args.repetition_penalty,
     )
+
+
+def next_token_settings_from_args(args: argparse.Namespace):
+    """The sampling settings; with ``--greedy`` a temperature of 0, so only the most likely token is kept."""
+    settings = sampling_settings_from_args(args)
+    return replace(settings, temperature=0.0) if args.greedy else settings
 
 
 def command_generate(args: argparse.Namespace) -> int:
@@ -191,6 +252,8 @@ def command_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     print(result.full_text)
+    if args.seed is None and result.seed is not None:
+        print(f"seed: {result.seed}", file=sys.stderr)  # --seed N repeats this sample
     return 0
 
 
@@ -200,7 +263,7 @@ def command_next(args: argparse.Namespace) -> int:
 
     checkpoint = load_checkpoint(args.model)
     distribution = next_token_distribution(
-        checkpoint.model, checkpoint.vocab, args.prompt, sampling_settings_from_args(args)
+        checkpoint.model, checkpoint.vocab, args.prompt, next_token_settings_from_args(args)
     )
     rows = distribution.top(args.rows)
     if args.json:

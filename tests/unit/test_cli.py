@@ -1,4 +1,4 @@
-"""The command line, run as a learner would: a real subprocess, real files."""
+"""The command line, run as a learner would: a real subprocess or ``main()``, real files."""
 
 import csv
 import json
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from rnnlab.checkpoint import load_checkpoint
+from rnnlab.cli import main
 from tests.conftest import PATTERN_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +25,13 @@ def rnnlab(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def run_main(capsys, *args: str) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of ``main(args)`` in this process: quicker than a subprocess."""
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("cli")
@@ -32,7 +41,7 @@ def trained(tmp_path_factory) -> Path:
         "train", str(text_file), "--out", str(folder / "run"), "--steps", "40", "--seed", "3", *TINY
     )
     assert result.returncode == 0, result.stderr
-    assert "val loss" in result.stdout
+    assert "val loss" in result.stdout and "nats/char" in result.stdout and "bits/word" not in result.stdout
     return folder / "run"
 
 
@@ -47,18 +56,55 @@ def test_train_writes_model_history_and_metrics(trained):
     for key in ("val_loss", "val_bits_per_char", "chars_per_second", "steps", "seconds"):
         assert key in metrics
     assert metrics["steps"] == 40
+    assert metrics["stopped"] == "finished"
 
 
-def test_generate_is_reproducible_with_a_seed(trained):
+def test_generate_is_reproducible_with_a_seed(trained, capsys):
     model = str(trained / "model.safetensors")
-    first = rnnlab("generate", model, "--prompt", "the ", "--length", "30", "--seed", "5")
-    second = rnnlab("generate", model, "--prompt", "the ", "--length", "30", "--seed", "5")
-    assert first.returncode == 0, first.stderr
-    assert first.stdout == second.stdout
-    assert first.stdout.startswith("the ")
-    greedy = rnnlab("generate", model, "--prompt", "the ", "--length", "30", "--greedy")
-    top1 = rnnlab("generate", model, "--prompt", "the ", "--length", "30", "--top-k", "1", "--seed", "9")
-    assert greedy.stdout == top1.stdout
+    code, first, err = run_main(capsys, "generate", model, "--prompt", "the ", "--length", "30", "--seed", "5")
+    assert code == 0, err
+    assert "seed" not in err  # the learner gave it
+    assert run_main(capsys, "generate", model, "--prompt", "the ", "--length", "30", "--seed", "5")[1] == first
+    assert first.startswith("the ")
+
+
+def test_generate_without_a_seed_tells_it_on_stderr(trained, capsys):
+    model = str(trained / "model.safetensors")
+    code, text, err = run_main(capsys, "generate", model, "--prompt", "the ", "--length", "40")
+    assert code == 0, err
+    assert err.startswith("seed: ") and "seed" not in text
+    seed = err.split()[1]
+    assert run_main(capsys, "generate", model, "--prompt", "the ", "--length", "40", "--seed", seed)[1] == text
+    assert run_main(capsys, "generate", model, "--length", "5", "--greedy")[2] == ""  # greedy draws nothing
+
+
+def test_sampling_flags_that_leave_only_the_top_token_equal_greedy(trained, capsys):
+    model = str(trained / "model.safetensors")
+    base = ["generate", model, "--prompt", "the ", "--length", "40"]
+    greedy = run_main(capsys, *base, "--greedy")[1]
+    for flags in (["--top-k", "1"], ["--temperature", "0"], ["--top-p", "0.001"], ["--min-p", "1"]):
+        assert run_main(capsys, *base, *flags, "--seed", "9")[1] == greedy, flags
+    sampled = {run_main(capsys, *base, "--temperature", "3", "--seed", str(seed))[1] for seed in range(3)}
+    assert greedy not in sampled and len(sampled) == 3  # a hot temperature really samples
+
+
+def test_repetition_penalty_changes_the_choice(trained, capsys):
+    model = str(trained / "model.safetensors")
+    base = ["generate", model, "--prompt", "the ", "--length", "40", "--greedy"]
+    plain = run_main(capsys, *base)[1]
+    penalised = run_main(capsys, *base, "--repetition-penalty", "5")[1]
+    assert penalised != plain
+    assert run_main(capsys, *base, "--repetition-penalty", "5")[1] == penalised
+    # In the next-token table, every token absent from the prompt gains probability.
+    prompt = "the c"
+    code, out, err = run_main(capsys, "next", model, "--prompt", prompt, "--repetition-penalty", "5", "--json")
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    for row in rows:
+        if row["token"] not in prompt:
+            assert row["transformed_p"] >= row["original_p"] - 1e-12, row
+    seen = sum(row["transformed_p"] for row in rows if row["token"] in prompt)
+    assert seen < sum(row["original_p"] for row in rows if row["token"] in prompt)
 
 
 def test_next_json_table(trained):
@@ -105,3 +151,103 @@ def test_bad_settings_exit_2(tmp_path, trained):
     text_file.write_text(PATTERN_TEXT)
     one_line_error(rnnlab("train", str(text_file), "--out", str(tmp_path / "o"), "--lr", "-1"))
     one_line_error(rnnlab("generate", str(trained / "model.safetensors"), "--temperature", "-2"))
+
+
+def test_next_greedy_keeps_only_the_most_likely_token(trained, capsys):
+    model = str(trained / "model.safetensors")
+    code, out, err = run_main(capsys, "next", model, "--prompt", "the c", "--greedy", "--temperature", "2", "--json")
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    assert [row["kept"] for row in rows] == [True] + [False] * (len(rows) - 1)
+    assert rows[0]["transformed_p"] == 1.0
+    assert all(row["transformed_p"] == 0.0 for row in rows[1:])
+    code, out, _ = run_main(capsys, "next", model, "--prompt", "the c", "--rows", "2")
+    assert code == 0 and len(out.splitlines()) == 1 + 2 + 1  # header, two rows, entropy
+
+
+@pytest.mark.parametrize("rows", ["0", "-1", "two"])
+def test_next_rows_must_be_at_least_one(trained, capsys, rows):
+    with pytest.raises(SystemExit) as info:
+        main(["next", str(trained / "model.safetensors"), "--rows", rows])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--rows" in err and ("at least 1" in err or "whole number" in err)
+
+
+def test_argument_mistakes_are_one_line_without_the_usage(capsys):
+    result = rnnlab("train", "builtin:zen")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (
+        "error: the following arguments are required: --out (see python -m rnnlab train --help)\n"
+    )
+    for argv in (["trian"], [], ["generate", "m.safetensors", "--temperature", "hot"], ["next"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and "usage" not in err, err
+        assert err.rstrip().endswith("--help)")
+    with pytest.raises(SystemExit) as info:
+        main(["generate", "--help"])
+    assert info.value.code == 0 and "usage" in capsys.readouterr().out  # asking for help still shows it
+
+
+def test_divergence_keeps_the_last_good_weights_in_out(tmp_path, capsys):
+    out = tmp_path / "run"
+    code, text, err = run_main(capsys, "train", "builtin:zen", "--out", str(out), "--steps", "50", *TINY, "--lr", "10")
+    assert code == 2
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "diverged" in errors[0] and "last good weights were kept" in errors[0]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["stopped"] == "diverged" and metrics["steps"] < 50
+    assert (out / "history.csv").read_text().startswith("step,seconds,train_loss,val_loss")
+    checkpoint = load_checkpoint(out / "model.safetensors")
+    assert checkpoint.training["val_loss"] == pytest.approx(metrics["val_loss"])
+    assert str(out) in text  # the summary says where the weights are
+
+
+def test_out_that_cannot_hold_results_fails_before_training(tmp_path, capsys):
+    a_file = tmp_path / "results.txt"
+    a_file.write_text("not a folder")
+    code, _, err = run_main(capsys, "train", "builtin:zen", "--out", str(a_file), "--seconds", "30", *TINY)
+    assert code == 2 and err.splitlines()[-1].startswith("error: ") and "is a file" in err
+    code, _, err = run_main(capsys, "train", "builtin:zen", "--out", str(a_file / "run"), "--seconds", "30", *TINY)
+    assert code == 2 and "cannot be written" in err.splitlines()[-1]
+    assert a_file.read_text() == "not a folder"
+
+
+def test_train_for_a_number_of_seconds(tmp_path, capsys):
+    code, text, err = run_main(capsys, "train", "builtin:zen", "--out", str(tmp_path), "--seconds", "0.5", *TINY)
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["config"]["max_seconds"] == 0.5 and metrics["config"]["max_steps"] is None
+    assert metrics["seconds"] >= 0.5 and metrics["steps"] > 0
+    assert "in 0." in text or "in 1." in text
+
+
+def test_train_word_level_reports_per_word_and_per_char(tmp_path, capsys):
+    text_file = tmp_path / "pattern.txt"
+    text_file.write_text(PATTERN_TEXT)
+    out = tmp_path / "run"
+    code, text, err = run_main(
+        capsys, "train", str(text_file), "--out", str(out), "--level", "word", "--steps", "5", *TINY
+    )
+    assert code == 0, err
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["level"] == "word"
+    summary = (
+        f"val loss {metrics['val_loss']:.4f} nats/word ({metrics['val_bits_per_token']:.3f} bits/word, "
+        f"{metrics['val_bits_per_char']:.3f} bits/char;"
+    )
+    assert text.startswith(summary), text
+    assert load_checkpoint(out / "model.safetensors").vocab.level == "word"
+
+
+def test_train_a_two_layer_gru(tmp_path, capsys):
+    code, _, err = run_main(
+        capsys, "train", "builtin:zen", "--out", str(tmp_path), "--cell", "gru", "--layers", "2", "--steps", "3", *TINY
+    )
+    assert code == 0, err
+    assert "GRU" in err
+    config = load_checkpoint(tmp_path / "model.safetensors").config
+    assert (config.cell, config.num_layers) == ("gru", 2)
