@@ -28,10 +28,10 @@ above) of one prompt at once: exactly what two :func:`generate` calls give, step
 two rows of the stepper, so the prompt warms the state once and each step is one stepper call.
 
 The steps are :mod:`rnnlab.sampling`'s own, so the text always agrees with the bars: the
-processors of ``settings.processors()``, built once, except the repetition penalty, which looks
-at the text so far and runs as :func:`~rnnlab.sampling.penalise_repeats` on the window of the
-last ``repetition_window`` ids; then :func:`~rnnlab.sampling.probabilities` and
-:func:`~rnnlab.sampling.choose_token`.
+processors of ``settings.processors()``, built once and applied in their order, except that the
+repetition penalty looks at the text so far: it runs as :func:`~rnnlab.sampling.penalise_repeats`
+on the window of the last ``repetition_window`` ids; then :func:`~rnnlab.sampling.probabilities`
+and :func:`~rnnlab.sampling.choose_token`.
 
 Speed (``bench/generate_speed.py``, ``bench/redraw_speed.py``): per step only the stepper, the
 active processors and the choice run, all in numpy (a torch call costs several times a numpy one
@@ -55,6 +55,7 @@ import torch
 from rnnlab.errors import SettingsError
 from rnnlab.sampling import (
     NextTokenDistribution,
+    RepetitionPenalty,
     SamplingSettings,
     choose_token,
     distribution_after_ids,
@@ -180,9 +181,10 @@ def _step_records(
 class _Continuation:
     """One continuation being generated (one row of the stepper): how it chooses, and its choices.
 
-    The processors of ``settings.processors()`` are built once, except the repetition penalty,
-    which looks at the text so far: it runs at each step as :func:`penalise_repeats` on the
-    window of the last ``repetition_window`` ids. ``draws=None`` chooses greedily.
+    The processors of ``settings.processors()`` are built once and applied in their order; the
+    repetition penalty among them looks at the text so far: it runs at each step as
+    :func:`penalise_repeats` on the window of the last ``repetition_window`` ids. ``draws=None``
+    chooses greedily.
     """
 
     def __init__(self, prompt_ids: list[int], length: int, settings: SamplingSettings, draws, forced):
@@ -190,10 +192,7 @@ class _Continuation:
         self.ids = np.empty(len(prompt_ids) + length, dtype=np.intp)  # the prompt, then the choices
         self.ids[: len(prompt_ids)] = prompt_ids
         self.start = self.end = len(prompt_ids)
-        processors = settings.processors()
-        self.penalty = settings.repetition_penalty if settings.repetition_penalty != 1.0 else None
-        self.after_penalty = processors[1:] if self.penalty is not None else processors
-        self.processed = bool(processors)
+        self.processors = settings.processors()
         self.raw_logits: list[np.ndarray] = []
         self.final_logits: list[np.ndarray] = []
 
@@ -204,12 +203,13 @@ class _Continuation:
     def choose(self, logits: np.ndarray, position: int) -> int:
         """The token for step ``position`` given the model's logits (V,); recorded."""
         self.raw_logits.append(logits)
-        if self.processed:
-            if self.penalty is not None:
-                window = self.ids[max(0, self.end - self.settings.repetition_window) : self.end]
-                logits = penalise_repeats(logits, window, self.penalty)
-            for processor in self.after_penalty:
-                logits = processor(logits)
+        if self.processors:
+            for processor in self.processors:
+                if isinstance(processor, RepetitionPenalty):  # built without a history: use the text so far
+                    window = self.ids[max(0, self.end - self.settings.repetition_window) : self.end]
+                    logits = penalise_repeats(logits, window, processor.penalty)
+                else:
+                    logits = processor(logits)
             self.final_logits.append(logits)
         if self.draws is None:  # the softmax keeps the order: the first maximum of the logits
             token_id = choose_token(logits, greedy=True)
@@ -225,7 +225,7 @@ class _Continuation:
         steps = []
         if chosen:
             original = np.stack(self.raw_logits)
-            final = np.stack(self.final_logits) if self.processed else original
+            final = np.stack(self.final_logits) if self.processors else original
             uniforms = self.draws if same_draw else None  # checked floats, one per step
             steps = _step_records(vocab.tokens, chosen, original, final, uniforms, self.forced)
         return Generation(
@@ -307,10 +307,12 @@ def generate(
 
 
 def greedy_settings(settings: SamplingSettings) -> SamplingSettings:
-    """What greedy text depends on: only the repetition penalty (temperature and the cuts never
-    change which token is the most probable)."""
+    """What greedy text depends on: only the unknown token's ban and the repetition penalty
+    (temperature and the cuts never change which token is the most probable)."""
     return SamplingSettings(
-        repetition_penalty=settings.repetition_penalty, repetition_window=settings.repetition_window
+        repetition_penalty=settings.repetition_penalty,
+        repetition_window=settings.repetition_window,
+        no_unknown=settings.no_unknown,
     )
 
 

@@ -2,7 +2,10 @@
 
 The order is fixed (:data:`PROCESSOR_ORDER`)::
 
-    repetition penalty -> temperature -> top-k -> top-p -> min-p -> choose
+    no unknown -> repetition penalty -> temperature -> top-k -> top-p -> min-p -> choose
+
+("no unknown", off by default, keeps the unknown token from being chosen: at word level, where
+every rare word folds into it, it is often the single most likely token.)
 
 Every processor is a callable ``logits (V,) -> logits (V,)`` on a numpy float array: it returns a
 new array (the input is never changed) and marks each removed token with ``-inf``, so its
@@ -49,9 +52,9 @@ import torch
 
 from rnnlab.errors import SettingsError
 from rnnlab.stepper import Stepper
-from rnnlab.vocab import Vocabulary
+from rnnlab.vocab import UNKNOWN_ID, Vocabulary
 
-PROCESSOR_ORDER = ("repetition penalty", "temperature", "top-k", "top-p", "min-p")
+PROCESSOR_ORDER = ("no unknown", "repetition penalty", "temperature", "top-k", "top-p", "min-p")
 
 # Below this temperature the division would overflow; the result is greedy (first argmax only).
 GREEDY_TEMPERATURE = 1e-4
@@ -96,6 +99,22 @@ def most_probable_first(probs: np.ndarray) -> np.ndarray:
 
 
 # --- the processors -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoUnknown:
+    """Never choose the unknown token (id 0), which stands for every symbol outside the vocabulary.
+
+    At word level every rare word becomes that one token, so the model rightly finds it likely,
+    and text full of it says little. Its logit becomes ``-inf``; the others keep theirs.
+    """
+
+    name: ClassVar[str] = "no unknown"
+
+    def __call__(self, logits: np.ndarray) -> np.ndarray:
+        out = logits.copy()
+        out[UNKNOWN_ID] = -np.inf
+        return out
 
 
 @dataclass(frozen=True)
@@ -221,7 +240,7 @@ class MinP:
         return out
 
 
-Processor = RepetitionPenalty | Temperature | TopK | TopP | MinP
+Processor = NoUnknown | RepetitionPenalty | Temperature | TopK | TopP | MinP
 
 
 # --- settings -------------------------------------------------------------------------------------
@@ -237,6 +256,7 @@ class SamplingSettings:
     min_p: float = 0.0  # 0 = off
     repetition_penalty: float = 1.0  # 1 = off
     repetition_window: int = 64  # how many previous tokens the penalty looks at
+    no_unknown: bool = False  # True = the unknown token is never chosen
 
     def __post_init__(self):
         if not _number(self.temperature) or self.temperature < 0:
@@ -262,6 +282,8 @@ class SamplingSettings:
         ``previous_ids`` is the text so far; the penalty looks at its last ``repetition_window`` ids.
         """
         active: list[Processor] = []
+        if self.no_unknown:
+            active.append(NoUnknown())
         if self.repetition_penalty != 1.0:
             window = tuple(previous_ids)[-self.repetition_window :]
             active.append(RepetitionPenalty(self.repetition_penalty, window))

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 UNKNOWN = "\ufffd"  # the replacement character stands for every symbol outside the vocabulary
+UNKNOWN_ID = 0  # its id in every vocabulary
 LEVELS = ("char", "word")
 DEFAULT_MAX_SIZE = {"char": 256, "word": 10_000}
 

@@ -6,7 +6,15 @@ import pytest
 import torch
 
 from rnnlab.errors import SettingsError
-from rnnlab.generation import Generation, beam_search, distribution_at, fixed_uniforms, generate
+from rnnlab.generation import (
+    Generation,
+    beam_search,
+    distribution_at,
+    fixed_uniforms,
+    generate,
+    greedy_and_sampled,
+    greedy_settings,
+)
 from rnnlab.sampling import SamplingSettings
 from rnnlab.vocab import UNKNOWN, Vocabulary
 
@@ -82,9 +90,7 @@ def test_forcing_keeps_the_same_random_numbers_after_the_branch(random_lstm, abc
 def test_same_draw_with_tiny_temperature_equals_greedy(random_lstm, abcd):
     greedy = generate(random_lstm, abcd, "ab", length=40, greedy=True)
     uniforms = fixed_uniforms(0, 40)
-    cold = generate(
-        random_lstm, abcd, "ab", length=40, settings=SamplingSettings(temperature=1e-6), uniforms=uniforms
-    )
+    cold = generate(random_lstm, abcd, "ab", length=40, settings=SamplingSettings(temperature=1e-6), uniforms=uniforms)
     assert cold.text == greedy.text
     assert [s.uniform for s in cold.steps] == uniforms
     assert cold.seed is None
@@ -209,3 +215,27 @@ def test_distribution_at_matches_the_recorded_steps(random_lstm, abcd):
 
 def test_log_probability_of_an_empty_continuation_is_zero():
     assert Generation(prompt="a", text="", steps=[], mode="greedy").log_probability == 0.0
+
+
+def test_no_unknown_keeps_a_model_that_prefers_it_from_ever_choosing_it(bigram_model, abcd):
+    from tests.unit.conftest import log_row
+
+    # After any token: unknown 0.6, then a 0.25, b 0.1, c 0.05.
+    model = bigram_model([log_row([0.6, 0.25, 0.1, 0.05, 0.0])] * 5)
+    assert set(generate(model, abcd, "a", length=30, greedy=True).token_ids) == {0}
+    settings = SamplingSettings(temperature=1.5, no_unknown=True)
+    greedy, sampled = greedy_and_sampled(model, abcd, "a", length=200, settings=settings, seed=3)
+    assert greedy.text == "a" * 200
+    assert 0 not in sampled.token_ids and len(set(sampled.token_ids)) == 3
+    assert sampled.steps[0].probability == pytest.approx(
+        0.25 ** (1 / 1.5) / sum(p ** (1 / 1.5) for p in (0.25, 0.1, 0.05))
+    )
+    assert greedy_settings(settings).no_unknown  # greedy text depends on it
+
+
+def test_no_unknown_runs_before_the_repetition_penalty(constant_model, abcd):
+    settings = SamplingSettings(no_unknown=True, repetition_penalty=3.0, repetition_window=1)
+    alone = generate(constant_model, abcd, "a", length=40, settings=settings, greedy=True)
+    together, _ = greedy_and_sampled(constant_model, abcd, "a", length=40, settings=settings, seed=0)
+    assert alone.text == together.text
+    assert "aa" not in alone.text and 0 not in alone.token_ids

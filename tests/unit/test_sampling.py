@@ -219,9 +219,22 @@ def test_default_settings_have_no_active_processor():
 
 
 def test_active_processors_come_in_the_documented_order():
-    settings = SamplingSettings(temperature=0.7, top_k=5, top_p=0.9, min_p=0.05, repetition_penalty=1.3)
+    settings = SamplingSettings(
+        temperature=0.7, top_k=5, top_p=0.9, min_p=0.05, repetition_penalty=1.3, no_unknown=True
+    )
     assert tuple(p.name for p in settings.processors([1])) == PROCESSOR_ORDER
-    assert PROCESSOR_ORDER == ("repetition penalty", "temperature", "top-k", "top-p", "min-p")
+    assert PROCESSOR_ORDER == ("no unknown", "repetition penalty", "temperature", "top-k", "top-p", "min-p")
+    assert SamplingSettings().processors() == []  # every default switches its processor off
+
+
+def test_no_unknown_removes_only_token_zero_and_renormalises():
+    # probabilities 0.4 (unknown), 0.3, 0.2, 0.1 -> 0, 0.5, 1/3, 1/6
+    logits = np.log(np.array([0.4, 0.3, 0.2, 0.1]))
+    stages = apply_processors(logits, SamplingSettings(no_unknown=True).processors())
+    assert [s.name for s in stages] == ["model", "no unknown"]
+    assert stages[-1].probs.tolist() == pytest.approx([0.0, 0.5, 1 / 3, 1 / 6])
+    assert stages[-1].kept.tolist() == [False, True, True, True]
+    assert choose_token(stages[-1].probs, greedy=True) == 1  # was 0, the unknown token
 
 
 def test_penalise_repeats_is_the_penalty_for_any_sequence_of_ids():
@@ -264,7 +277,9 @@ def test_settings_out_of_range_raise_one_sentence(values):
 
 
 def test_every_stage_is_a_distribution(logits):
-    settings = SamplingSettings(temperature=0.7, top_k=3, top_p=0.9, min_p=0.1, repetition_penalty=1.3)
+    settings = SamplingSettings(
+        temperature=0.7, top_k=3, top_p=0.9, min_p=0.1, repetition_penalty=1.3, no_unknown=True
+    )
     stages = apply_processors(logits.astype(np.float32), settings.processors([0]))
     assert [s.name for s in stages] == ["model", *PROCESSOR_ORDER]
     for stage in stages:
