@@ -49,6 +49,9 @@ def _add_sampling_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repetition-penalty", type=float, default=1.0, help="> 1 discourages repeats")
     parser.add_argument("--seed", type=int, default=None, help="seed of the random draws (reproducible)")
     parser.add_argument("--greedy", action="store_true", help="always take the most likely token")
+    parser.add_argument(
+        "--no-unknown", action="store_true", help="never choose the unknown token (the rare words at word level)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -228,6 +231,7 @@ def sampling_settings_from_args(args: argparse.Namespace):
         top_p=args.top_p,
         min_p=args.min_p,
         repetition_penalty=args.repetition_penalty,
+        no_unknown=args.no_unknown,
     )
 
 

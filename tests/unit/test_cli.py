@@ -12,6 +12,7 @@ import pytest
 
 from rnnlab.checkpoint import load_checkpoint
 from rnnlab.cli import main
+from rnnlab.vocab import UNKNOWN
 from tests.conftest import PATTERN_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -251,3 +252,23 @@ def test_train_a_two_layer_gru(tmp_path, capsys):
     assert "GRU" in err
     config = load_checkpoint(tmp_path / "model.safetensors").config
     assert (config.cell, config.num_layers) == ("gru", 2)
+
+
+def test_no_unknown_keeps_the_unknown_word_out(tmp_path, capsys):
+    text_file = tmp_path / "pattern.txt"
+    text_file.write_text(PATTERN_TEXT)
+    out = tmp_path / "words"
+    args = ("--level", "word", "--max-vocab", "6", "--steps", "40", *TINY)
+    assert run_main(capsys, "train", str(text_file), "--out", str(out), *args)[0] == 0
+    model = str(out / "model.safetensors")
+    rows = json.loads(run_main(capsys, "next", model, "--prompt", "the", "--json", "--rows", "20")[1])["rows"]
+    unknown = next(row for row in rows if row["token"] == UNKNOWN)
+    assert unknown["transformed_p"] > 0.01  # most words of this text fold into it
+    rows = json.loads(run_main(capsys, "next", model, "--prompt", "the", "--json", "--rows", "20", "--no-unknown")[1])
+    unknown = next(row for row in rows["rows"] if row["token"] == UNKNOWN)
+    assert unknown["transformed_p"] == 0.0 and not unknown["kept"]
+    code, text, _ = run_main(
+        capsys, "generate", model, "--prompt", "the", "--seed", "1",
+        "--length", "60", "--no-unknown"
+    )
+    assert code == 0 and UNKNOWN not in text.removeprefix("the")
