@@ -220,3 +220,13 @@ def test_texts_in_another_language():
     assert figure.layout.separators == ", "
     uniform = next(a.text for a in figure.layout.annotations if a.name == "uniform")
     assert uniform.startswith("jämn (ln V): ") and "," in uniform and "." not in uniform
+
+
+@pytest.mark.parametrize("unit", ["nats", "perplexity"])
+def test_the_figure_built_without_validation_is_a_valid_plotly_figure(unit):
+    import plotly.graph_objects as go
+
+    figure = loss_figure([curve_from_events("run", EVENTS)], unit=unit, references=REFERENCES, title="LSTM")
+    validated = go.Figure(figure.to_dict())  # raises on any property plotly does not know
+    assert validated.to_dict() == figure.to_dict()
+    assert validated.layout.yaxis.type == ("log" if unit == "perplexity" else "linear")
