@@ -10,16 +10,30 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Hashable
+from pathlib import Path
+
+
+def available_cores(cgroup_cpu_max: str = "/sys/fs/cgroup/cpu.max") -> int:
+    """The cores this process may use: those it is pinned to, and no more than a container's CPU
+    quota (cgroup v2 ``cpu.max``), where ``os.cpu_count()`` would count the whole host's."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        quota, period = Path(cgroup_cpu_max).read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
 
 
 def default_slot_count() -> int:
-    """``RNNLAB_MAX_TRAINING_JOBS`` if set, else the number of CPU cores."""
-    return _setting("RNNLAB_MAX_TRAINING_JOBS", max(1, os.cpu_count() or 1), low=1)
+    """``RNNLAB_MAX_TRAINING_JOBS`` if set, else the number of cores (:func:`available_cores`)."""
+    return _setting("RNNLAB_MAX_TRAINING_JOBS", available_cores(), low=1)
 
 
 def torch_threads_per_job(slot_count: int, cores: int | None = None) -> int:
     """Torch threads each job may use so that all slots together fit the cores (at least 1)."""
-    cores = cores or os.cpu_count() or 1
+    cores = cores or available_cores()
     return max(1, cores // max(1, slot_count))
 
 

@@ -1,5 +1,6 @@
 """The server-wide training limit: a first-come queue, visible places, pause frees a slot."""
 
+import os
 import threading
 import time
 
@@ -116,3 +117,30 @@ def test_a_free_slot_is_not_taken_past_someone_waiting():
     assert wait_until(lambda: slots.running == 1 and slots.waiting == 0)
     assert not slots.try_acquire("third")  # "second" got it
     waiting.join(5)
+
+
+def test_available_cores_follows_a_container_quota(tmp_path):
+    from rnnlab.training_slots import available_cores
+
+    pinned = len(os.sched_getaffinity(0))
+    assert available_cores(str(tmp_path / "missing")) == pinned
+    quota = tmp_path / "cpu.max"
+    quota.write_text("max 100000\n")
+    assert available_cores(str(quota)) == pinned
+    quota.write_text("100000 100000\n")  # one core's worth
+    assert available_cores(str(quota)) == 1
+    quota.write_text("50000 100000\n")  # half a core still counts as one
+    assert available_cores(str(quota)) == 1
+
+
+def test_bad_settings_fall_back_to_the_defaults(monkeypatch):
+    from rnnlab.training_slots import training_niceness, training_threads
+
+    monkeypatch.setenv("RNNLAB_TORCH_THREADS", "two")
+    monkeypatch.setenv("RNNLAB_TRAINING_NICENESS", "-5")
+    monkeypatch.setenv("RNNLAB_MAX_TRAINING_JOBS", "0")
+    assert default_slot_count() >= 1
+    assert training_threads() == torch_threads_per_job(default_slot_count())
+    assert training_niceness() == 10
+    monkeypatch.setenv("RNNLAB_TRAINING_NICENESS", "40")
+    assert training_niceness() == 19
