@@ -89,18 +89,16 @@ except RnnLabError as error:
     gw.stop_with(error)
 step_chart_column, step_text_column = st.columns([3, 2], gap="large")
 with step_chart_column:
-    st.plotly_chart(
-        distribution_figure(
-            dist_here,
-            rows=gw.CHART_ROWS,
-            highlight_token_id=step.token_id,
-            uniform=step.uniform,
-            settings=c.settings,
-            texts=distribution_chart_texts(),
-        ),
-        config={"displayModeBar": False},
-        key="step_chart",
+    # At the first step (the default) this is the chart above: the same bars and the same token.
+    step_figure = figure if position == 0 else distribution_figure(
+        dist_here,
+        rows=gw.CHART_ROWS,
+        highlight_token_id=step.token_id,
+        uniform=step.uniform,
+        settings=c.settings,
+        texts=distribution_chart_texts(),
     )
+    st.plotly_chart(step_figure, config={"displayModeBar": False}, key="step_chart")
 with step_text_column:
     st.markdown(gw.step_summary(step, position))
     here = gw.token_spans([s.token for s in sampled.steps], sampled.level)[position]

@@ -121,7 +121,10 @@ def test_beam_toggle_adds_a_third_output(app):
 
 def test_step_mode_shows_the_distribution_and_forcing_a_token_branches_the_text(app):
     at = open_generate(app, seed="4")
+    first_chart, step_chart = plotly_specs(at)
+    assert step_chart == first_chart  # position 0: the distribution after the prompt, the same drawn token
     at.slider(key=gw.STEP).set_value(5).run()
+    assert plotly_specs(at)[1] != first_chart
     assert any("At position **5**" in m.value for m in at.markdown)
     step_spec = plotly_specs(at)[1]
     widths = next(t for t in step_spec["data"] if t["name"] == FINAL_NAME)["marker"]["line"]["width"]
