@@ -34,6 +34,7 @@ LANGUAGES = {"en": "English", "sv": "Svenska"}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_KEY = "language"  # session-state key of the learner's language
 SWITCH_KEY = "lang"  # the sidebar radio's key, and the query parameter it is bound to
+LANGUAGE_NOTE_KEY = "_language_link_note"  # this run's unrecognised ``?lang=`` value, if any
 
 LABELS: dict[str, dict[str, str]] = {
     # navigation
@@ -110,6 +111,16 @@ LABELS: dict[str, dict[str, str]] = {
     "lessons.next": {"en": "Next →", "sv": "Nästa →"},
     "lessons.position": {"en": "Lesson {number} of {total}", "sv": "Lektion {number} av {total}"},
     "lessons.experiment": {"en": "Try it", "sv": "Prova själv"},
+    "lessons.note.unknown_lesson": {
+        "en": "`lesson={value}` in the link is not a lesson of this course, so lesson {number}, “{title}”, is shown.",
+        "sv": "`lesson={value}` i länken är ingen lektion i kursen, så lektion {number}, ”{title}”, visas.",
+    },
+    "link.unknown_language": {
+        "en": "`lang={value}` in the link is not a language of this app (en, sv), so it is shown in {language}.",
+        "sv": "`lang={value}` i länken är inget språk som appen har (en, sv), så den visas på {language}.",
+    },
+    "language.name.en": {"en": "English", "sv": "engelska"},
+    "language.name.sv": {"en": "Swedish", "sv": "svenska"},
     "quiz.heading": {"en": "Check yourself", "sv": "Testa dig själv"},
     "quiz.choose": {"en": "Your answer", "sv": "Ditt svar"},
     "quiz.check": {"en": "Check", "sv": "Kontrollera"},
@@ -699,13 +710,45 @@ def ordinal(n: int) -> str:
 
 
 def number(value: float, spec: str = ",") -> str:
-    """``format(value, spec)`` as the language writes numbers: 1,234.5 / 1 234,5."""
+    """``format(value, spec)`` as the language writes numbers: 1,234.5 / 1 234,5.
+
+    A percent spec (``".1%"``) gives 7.5% in English and 7,5 % in Swedish (a no-break space before %).
+    Every number a page or a lesson shows goes through here.
+    """
     text = format(value, spec)
-    return _swedish_digits(text) if current_language() == "sv" else text
+    if current_language() != "sv":
+        return text
+    if text.endswith("%"):
+        return _swedish_digits(text[:-1]) + "\u00a0%"
+    return _swedish_digits(text)
+
+
+# The words of the shipped models' titles (their cards' headings, "Shakespeare · characters · LSTM"),
+# part by part, in Swedish; a part not listed (a cell name, a proper name) stays as it is.
+SWEDISH_TITLE_WORDS: dict[str, str] = {
+    "characters": "tecken",
+    "words": "ord",
+    "US baby names": "Amerikanska förnamn",
+    "Python source": "Pythonkod",
+}
+
+
+def model_title(title: str) -> str:
+    """A shipped model's title in the learner's language: "Shakespeare · characters · LSTM" /
+    "Shakespeare · tecken · LSTM". Only whole known parts between " · " change."""
+    if current_language() != "sv":
+        return title
+    return " · ".join(SWEDISH_TITLE_WORDS.get(part, part) for part in title.split(" · "))
 
 
 def language_switch() -> str:
-    """The language radio (in the current container), bound to ``?lang=``; returns the language code."""
+    """The language radio (in the current container), bound to ``?lang=``; returns the language code.
+
+    A link's ``?lang=`` that names no language is dropped by the radio (it shows the language used
+    instead); :func:`language_link_note` says so on the page of the same run.
+    """
+    wanted = st.query_params.get(SWITCH_KEY)
+    st.session_state[LANGUAGE_NOTE_KEY] = wanted if wanted and parse_language(wanted) is None else None
     language = current_language()
     st.session_state[LANGUAGE_KEY] = st.session_state[SWITCH_KEY] = language
 
@@ -722,6 +765,15 @@ def language_switch() -> str:
         bind="query-params",
     )
     return language
+
+
+def language_link_note() -> str | None:
+    """In the run where a link's ``?lang=`` was not a language: a sentence saying so and which one is
+    used (for an ``st.info`` on the page); else None."""
+    wanted = st.session_state.get(LANGUAGE_NOTE_KEY)
+    if not wanted:
+        return None
+    return t("link.unknown_language", value=wanted, language=t(f"language.name.{current_language()}"))
 
 
 def translated_choice(widget, label: str, options, *, key: str, format_func, default=None, on_change=None, **kwargs):

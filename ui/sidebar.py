@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnlab.metrics import bits
-from ui.i18n import language_switch, number, t
+from ui.i18n import language_switch, model_title, number, t
 from ui.state import current_model, session_runs
 
 
@@ -19,7 +19,8 @@ def render_sidebar() -> None:
         else:
             config = model.checkpoint.model.config
             vocab = model.checkpoint.vocab
-            st.markdown(f"**{model.label}**")
+            label = model_title(model.label) if model.source == "pretrained" else model.label
+            st.markdown(f"**{label}**")
             st.caption(
                 t(
                     "sidebar.model_caption",
@@ -32,7 +33,11 @@ def render_sidebar() -> None:
                 )
             )
             if model.val_loss is not None:
-                st.caption(t("sidebar.val_loss", nats=f"{model.val_loss:.3f}", bits=f"{bits(model.val_loss):.2f}"))
+                nats, per_token = number(model.val_loss, ".3f"), number(bits(model.val_loss), ".2f")
+                st.caption(t("sidebar.val_loss", nats=nats, bits=per_token))
         active = session_runs().active
         if active is not None:
-            st.info(t("sidebar.training", label=active.label, progress=f"{active.trainer.progress:.0%}"), icon="⏳")
+            st.info(
+                t("sidebar.training", label=active.label, progress=number(active.trainer.progress, ".0%")),
+                icon=":material/hourglass_top:",
+            )
