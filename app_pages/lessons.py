@@ -1,6 +1,7 @@
 """Lessons: a short course on how a language model picks the next token.
 
-One lesson at a time (a picker plus previous/next; a link can open one: ``?lesson=07_temperature``):
+One lesson at a time (a picker plus previous/next; a link can open one: ``?lesson=07_temperature`` or
+``?lesson=7``; a value that names no lesson, or a ``?lang=`` that names no language, gets a note):
 its text, one live widget on the shipped Shakespeare model (:mod:`lessons.widgets`) and a
 predict-then-reveal question. The learner commits to an answer and presses Check; only then the
 page says whether it was right and explains why. Answers are kept per session in
@@ -12,7 +13,7 @@ import streamlit as st
 
 from lessons import widgets
 from lessons.course import LESSON_IDS, Lesson, load_course, widget_labels
-from ui.i18n import current_language, t, translated_choice
+from ui.i18n import current_language, language_link_note, t, translated_choice
 from ui.state import DEFAULT_PRETRAINED, load_pretrained
 
 PROGRESS_KEY = "lesson_progress"  # {lesson id: {"choice": option index, "correct": bool}}
@@ -34,6 +35,16 @@ WIDGETS = {
 language = current_language()
 course = {lesson.id: lesson for lesson in load_course(language)}
 progress: dict = st.session_state.setdefault(PROGRESS_KEY, {})
+
+
+def parse_lesson(value: str) -> str | None:
+    """The lesson id a link names: the id itself ("07_temperature") or the lesson's number ("7"); else None."""
+    wanted = value.strip()
+    if wanted in LESSON_IDS:
+        return wanted
+    if wanted.isdigit() and 1 <= int(wanted) <= len(LESSON_IDS):
+        return LESSON_IDS[int(wanted) - 1]
+    return None
 
 
 def quiz_key(lesson_id: str) -> str:
@@ -76,13 +87,13 @@ def render_quiz(lesson: Lesson) -> None:
     if record is None:
         st.button(t("quiz.check"), key=f"{key}_check", on_click=check, args=(lesson,), type="primary")
         if st.session_state.get(NO_CHOICE_KEY) == lesson.id:
-            st.warning(t("quiz.pick_first"), icon="☝️")
+            st.warning(t("quiz.pick_first"), icon=":material/touch_app:")
         return
     if record["correct"]:
-        st.success(t("quiz.correct"), icon="✅")
+        st.success(t("quiz.correct"), icon=":material/check_circle:")
     else:
-        st.error(t("quiz.incorrect", answer=quiz.options[quiz.answer]), icon="❌")
-    st.info(quiz.explanation, icon="💡")
+        st.error(t("quiz.incorrect", answer=quiz.options[quiz.answer]), icon=":material/cancel:")
+    st.info(quiz.explanation, icon=":material/lightbulb:")
     st.button(t("quiz.try_again"), key=f"{key}_again", on_click=try_again, args=(lesson,))
 
 
@@ -94,13 +105,20 @@ answered = sum(1 for lesson_id in progress if lesson_id in course)
 correct = sum(1 for lesson_id, record in progress.items() if lesson_id in course and record["correct"])
 st.progress(answered / len(course), text=t("lessons.progress", answered=answered, total=len(course), correct=correct))
 
+link_notes = [note] if (note := language_link_note()) else []
 wanted = st.query_params.get(LESSON_KEY)
+linked = None if wanted is None else parse_lesson(wanted)
 if wanted is not None:  # a link to a lesson: open it once, then the picker takes over
     del st.query_params[LESSON_KEY]
-    if wanted in course:
-        st.session_state[LESSON_KEY] = wanted
+    if linked is not None:
+        st.session_state[LESSON_KEY] = linked
 if st.session_state.get(LESSON_KEY) not in course:
     st.session_state[LESSON_KEY] = LESSON_IDS[0]
+if wanted is not None and linked is None:  # say so, and which lesson is shown instead
+    shown = course[st.session_state[LESSON_KEY]]
+    link_notes.append(t("lessons.note.unknown_lesson", value=wanted, number=shown.number, title=shown.title))
+for note in link_notes:
+    st.info(note, icon=":material/link_off:")
 lesson_id = translated_choice(
     st.selectbox,
     t("lessons.choose"),
