@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import string
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
@@ -78,6 +78,7 @@ class DistributionChartTexts:
     strip: str = "u on the cumulative distribution"
     lands: str = "u = {u:.3f} lands on {token}"
     separators: str = ".,"
+    stage_names: dict[str, str] = field(default_factory=dict)  # a processor's name -> its name here
 
     def fill(self, template: str, **fields) -> str:
         """``template.format(**fields)``, its decimal numbers written with this language's decimal mark."""
@@ -185,7 +186,7 @@ def distribution_figure(
     highlight = [token_id == highlight_token_id for token_id in shown]
     hover = [
         f"{dist.original_probs[i]:.3f} → {dist.final_probs[i]:.3f}"
-        + (texts.fill(texts.hover_removed, stage=removed[i]) if i in removed else "")
+        + (texts.fill(texts.hover_removed, stage=texts.stage_names.get(removed[i], removed[i])) if i in removed else "")
         + (texts.hover_drawn if i == highlight_token_id else "")
         for i in shown
     ]

@@ -37,7 +37,7 @@ from rnnlab.sampling import (
 )
 from rnnlab.stepper import Stepper
 from rnnlab.vocab import UNKNOWN, join_tokens, tokenize
-from ui.i18n import library_text, number, t
+from ui.i18n import library_text, model_title, number, t
 from ui.state import (
     DEFAULT_PRETRAINED,
     CurrentModel,
@@ -59,6 +59,7 @@ TOP_K = "top_k"
 TOP_P = "top_p"
 MIN_P = "min_p"
 PENALTY = "repetition_penalty"
+NO_UNKNOWN = "no_unknown"  # shown for word-level models only, where the unknown token is common
 SEED = "seed"
 SAME_DRAW = "same_draw"
 BEAM = "beam"
@@ -624,7 +625,8 @@ def stop_with(error: RnnLabError) -> None:
 
 def model_card(model: CurrentModel) -> None:
     checkpoint, vocab = model.checkpoint, model.checkpoint.vocab
-    with st.expander(t("generate.card.title", label=model.label)):
+    label = model_title(model.label) if model.source == "pretrained" else model.label
+    with st.expander(t("generate.card.title", label=label)):
         if model.source == "pretrained":
             card = next((m.card for m in list_pretrained() if m.title == model.label), "")
             if card:
@@ -698,6 +700,9 @@ def controls(vocab, prompt_column, length_column, controls_column, raw: dict[str
             bind=BIND,
             help=help_text(PENALTY),
         )
+        no_unknown = vocab.level == "word" and st.toggle(
+            t("generate.no_unknown"), True, key=NO_UNKNOWN, bind=BIND, help=help_text(NO_UNKNOWN)
+        )
         seed_column, draw_column = st.columns(2, vertical_alignment="bottom")
         seed = seed_column.number_input(
             t("generate.seed"), *SEED_RANGE, NUMBER_DEFAULTS[SEED], step=1, key=SEED, bind=BIND, help=help_text(SEED)
@@ -722,6 +727,7 @@ def controls(vocab, prompt_column, length_column, controls_column, raw: dict[str
         top_p=float(top_p),
         min_p=float(min_p),
         repetition_penalty=float(penalty),
+        no_unknown=bool(no_unknown),
     )
     return Controls(prompt, int(length), settings, int(seed), bool(same_draw), bool(beam), int(beam_width))
 
@@ -774,7 +780,7 @@ def show_output(title: str, generation: Generation, caption: str, copy_source: t
             lines.append(t("generate.greedy_loop", cycle=cycle, text=short_text(loop.cycle_text), repeats=loop.repeats))
         else:
             lines.append(t("generate.loop", cycle=cycle))
-    if copy_source is not None and generation.level == "char":
+    if copy_source is not None:
         found = cached_copy(copy_source[0], copy_source[1], generation.text)
         if found is not None:
             marks.append((found.start, found.end, "copy"))

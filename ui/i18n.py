@@ -145,12 +145,14 @@ LABELS: dict[str, dict[str, str]] = {
         "sv": "**Vad kommer efter ”{token}”?** Sannolikheterna för nästa {unit}",
     },
     "generate.order": {
-        "en": "The settings act in this order: **repetition penalty** (rescales characters seen recently) → "
+        "en": "The settings act in this order: (for word models: **never pick �**) → **repetition penalty** "
+        "(rescales characters seen recently) → "
         "**temperature** (sharpens or flattens all bars) → **top-k** (keeps the k tallest) → **top-p** (keeps "
         "the tallest until they add up to p) → **min-p** (drops bars below min-p × the tallest) → then one "
         "token is drawn. Light bars: the model alone (T = 1); orange: after your settings; grey: removed. "
         "Outlined: the first token of the sampled text.",
-        "sv": "Inställningarna verkar i den här ordningen: **upprepningsstraff** (skalar om tecken som nyss har "
+        "sv": "Inställningarna verkar i den här ordningen: (för ordmodeller: **välj aldrig �**) → "
+        "**upprepningsstraff** (skalar om tecken som nyss har "
         "förekommit) → **temperatur** (gör alla staplar skarpare eller plattare) → **top-k** (behåller de k "
         "högsta) → **top-p** (behåller de högsta tills de tillsammans blir p) → **min-p** (tar bort staplar "
         "under min-p × den högsta) → sedan dras en token. Ljusa staplar: modellen ensam (T = 1). Orange: efter "
@@ -186,10 +188,11 @@ LABELS: dict[str, dict[str, str]] = {
     "generate.unknown_token": {
         "en": "**�** is the unknown token: the vocabulary folds every rare word or symbol into this one token, "
         "so the model can only say “something rare goes here”. It shows up most at low temperature, "
-        "because all the rare ones together are quite likely.",
+        "because all the rare ones together are quite likely. Word models have a switch that keeps it out.",
         "sv": "**�** är den okända token. Ordförrådet slår ihop alla ovanliga ord eller tecken till just den "
         "här token, så modellen kan bara säga ”här kommer något ovanligt”. Den dyker oftast upp vid låg "
-        "temperatur, eftersom alla ovanliga tillsammans är ganska troliga.",
+        "temperatur, eftersom alla ovanliga tillsammans är ganska troliga. Ordmodeller har en brytare som "
+        "håller den borta.",
     },
     "generate.step_heading": {"en": "Step through the sampled text", "sv": "Stega genom den slumpade texten"},
     "generate.model": {"en": "Model", "sv": "Modell"},
@@ -200,6 +203,7 @@ LABELS: dict[str, dict[str, str]] = {
     "generate.top_p": {"en": "Top-p (1 = off)", "sv": "Top-p (1 = av)"},
     "generate.min_p": {"en": "Min-p (0 = off)", "sv": "Min-p (0 = av)"},
     "generate.repetition_penalty": {"en": "Repetition penalty (1 = off)", "sv": "Upprepningsstraff (1 = av)"},
+    "generate.no_unknown": {"en": "Never pick � (a rare word)", "sv": "Välj aldrig � (ett ovanligt ord)"},
     "generate.seed": {"en": "Seed", "sv": "Frö"},
     "generate.same_draw": {"en": "Same random draw", "sv": "Samma slumptal"},
     "generate.beam_toggle": {"en": "Beam search", "sv": "Strålsökning"},
@@ -242,9 +246,19 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "generate.help.repetition_penalty": {
         "en": "Makes characters seen in the last 64 tokens less likely (above 1) or more likely (below 1). "
-        "1 = off. The only setting that changes greedy output.",
+        "1 = off. With the � switch of word models, the only setting that changes greedy output.",
         "sv": "Gör tecken som förekommit bland de senaste 64 token mindre troliga (över 1) eller troligare "
-        "(under 1). 1 = av. Den enda inställningen som ändrar den giriga texten.",
+        "(under 1). 1 = av. Tillsammans med �-brytaren för ordmodeller den enda inställningen som ändrar "
+        "den giriga texten.",
+    },
+    "generate.help.no_unknown": {
+        "en": "A word model knows only its most common words; every other word became the one token �. "
+        "Together they are common, so the model often predicts �. On: � is removed before anything else "
+        "(its bar turns grey) and the other words share its probability. Off: you see what the model "
+        "really predicts.",
+        "sv": "En ordmodell kan bara sina vanligaste ord; alla andra ord blev en och samma token, �. "
+        "Tillsammans är de vanliga, så modellen gissar ofta på �. På: � tas bort före allt annat (stapeln "
+        "blir grå) och de andra orden delar på dess sannolikhet. Av: du ser vad modellen verkligen gissar.",
     },
     "generate.help.seed": {
         "en": "Starts the random number generator: the same seed and settings give the same sampled text.",
@@ -1007,6 +1021,7 @@ DISTRIBUTION_CHART_TEXTS = {
         hover_model="modellen",
         hover_settings="inställningar",
         hover_removed=" · bortklippt av {stage}",
+        stage_names={"no unknown": "välj aldrig �", "repetition penalty": "upprepningsstraff"},
         hover_drawn=" · dragen",
         probability="sannolikhet",
         cumulative="kumulativ",

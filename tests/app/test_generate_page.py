@@ -12,6 +12,7 @@ import pytest
 
 from rnnlab.distribution_chart import FINAL_NAME
 from rnnlab.pretrained import list_pretrained
+from rnnlab.vocab import UNKNOWN
 from tests.app.conftest import open_page, plotly_specs
 from ui import generate_widgets as gw
 from ui.state import DEFAULT_PRETRAINED
@@ -142,6 +143,23 @@ def test_step_mode_shows_the_distribution_and_forcing_a_token_branches_the_text(
     assert branched[:cut] == original[:cut]  # same text before the forced step
     assert branched[cut] != original[cut]  # the forced token
     assert len(branched) == len(original)
+
+
+def test_word_models_never_pick_the_unknown_word_unless_the_learner_allows_it(app):
+    at = open_generate(app, model="shakespeare_word_lstm", prompt="ROMEO:", length="40")
+    unknown = at.toggle(key=gw.NO_UNKNOWN)
+    assert unknown.value is True
+    assert UNKNOWN not in output_text(at, "Greedy") + output_text(at, "Sampled")
+    bars = next(t for t in plotly_specs(at)[0]["data"] if t["name"] == FINAL_NAME)
+    assert bars["y"][bars["x"].index(UNKNOWN)] == 0  # its bar after the settings: gone
+    assert "removed by no unknown" in bars["customdata"][bars["x"].index(UNKNOWN)]
+    at.toggle(key=gw.NO_UNKNOWN).set_value(False).run()
+    assert UNKNOWN in output_text(at, "Greedy")  # what the model really likes best, often
+
+
+def test_character_models_have_no_unknown_switch(app):
+    at = open_generate(app)
+    assert not [toggle for toggle in at.toggle if toggle.key == gw.NO_UNKNOWN]
 
 
 def test_empty_prompt_and_unknown_characters_are_explained(app):

@@ -153,7 +153,9 @@ def test_switching_language_keeps_every_control_and_the_forced_token(app):
 
 
 def test_link_notes_upload_errors_and_the_unknown_token_in_swedish(app):
-    at = open_generate(app, lang="sv", temperature="0.3", top_k="99999", model="shakespeare_word_lstm")
+    at = open_generate(
+        app, lang="sv", temperature="0.3", top_k="99999", model="shakespeare_word_lstm", no_unknown="false"
+    )
     notes = " ".join(info.value for info in at.info)
     assert "`temperature=0.3` i länken finns inte på reglaget, så det närmaste steget, 0,32, används." in notes
     assert "`top_k=99999` i länken ligger utanför" in notes
@@ -171,6 +173,9 @@ def test_the_unknown_token_is_explained_only_when_it_is_written(app):
     assert "\ufffd" not in output_text(at, "Greedy")
     assert not any("unknown token" in c.value for c in at.caption)
     at.selectbox(key=gw.MODEL).set_value("shakespeare_word_lstm").run()
+    assert "\ufffd" not in output_text(at, "Greedy")  # the word model's switch keeps it out
+    assert not any("unknown token" in c.value for c in at.caption)
+    at.toggle(key=gw.NO_UNKNOWN).set_value(False).run()
     assert "\ufffd" in output_text(at, "Greedy")
     assert any(c.value.startswith("**�** is the unknown token") for c in at.caption)
 
