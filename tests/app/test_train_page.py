@@ -187,13 +187,14 @@ def test_a_short_run_from_start_to_generate(app):
     assert badge(at) == "finished"
     assert at.progress[0].text.startswith("finished ·")
 
-    # The chart: one train and one validation curve, validation falling, three reference lines.
+    # The chart: one train and one validation curve, validation falling (the Zen is tiny: by the end
+    # the model may overfit it, so the lowest point counts), three reference lines.
     (spec,) = plotly_specs(at)
     traces = {trace["name"]: trace for trace in spec["data"]}
     label = "#1 LSTM 32 · The Zen of Python"
     assert set(traces) == {f"{label} · train", f"{label} · validation"}
     val = traces[f"{label} · validation"]["y"]
-    assert len(val) >= 3 and val[-1] < val[0]
+    assert len(val) >= 3 and min(val[1:]) < val[0] - 0.3
     assert [shape["name"] for shape in spec["layout"]["shapes"]] == ["uniform", "unigram", "bigram"]
     annotations = [annotation["text"] for annotation in spec["layout"]["annotations"]]
     assert any(text.startswith("uniform (ln V)") for text in annotations)
