@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a model on a text file")
     train.add_argument("file", help=f"a UTF-8 text file, or {BUILTIN_PREFIX}NAME for a built-in corpus")
-    train.add_argument("--out", required=True, help="folder for model.safetensors, history.csv, metrics.json")
+    train.add_argument(
+        "--out", required=True, help="folder for model.safetensors, history.csv, evaluations.jsonl, metrics.json"
+    )
     train.add_argument("--level", choices=["char", "word"], default="char")
     train.add_argument("--cell", choices=["lstm", "gru", "rnn"], default="lstm")
     train.add_argument("--hidden", type=int, default=None, help="hidden size")
@@ -146,10 +148,12 @@ def prepare_out_folder(out: Path) -> None:
         raise SettingsError(f"The results cannot be written to {str(out)!r} ({reason}).") from error
 
 
-def write_run(out: Path, trainer, stopped: str) -> dict:
-    """model.safetensors, history.csv and metrics.json in ``out``; returns the metrics.
+def write_run(out: Path, trainer, stopped: str, evaluations=()) -> dict:
+    """model.safetensors, history.csv, evaluations.jsonl and metrics.json in ``out``; returns the metrics.
 
-    ``stopped`` says how training ended: "finished", "interrupted" or "diverged".
+    ``stopped`` says how training ended: "finished", "interrupted" or "diverged". ``evaluations``
+    are the run's "eval" events: one JSON line each (step, seconds, losses, greedy and sampled
+    sample), so the samples going from noise to words can be shown later.
     """
     out.mkdir(parents=True, exist_ok=True)
     trainer.checkpoint_bytes(out / "model.safetensors")
@@ -158,6 +162,10 @@ def write_run(out: Path, trainer, stopped: str) -> dict:
         writer.writerow(["step", "seconds", "train_loss", "val_loss"])
         for row in trainer.history:
             writer.writerow([row.step, f"{row.seconds:.3f}", f"{row.train_loss:.5f}", f"{row.val_loss:.5f}"])
+    with open(out / "evaluations.jsonl", "w", encoding="utf-8") as file:
+        for event in evaluations:
+            fields = ("step", "seconds", "train_loss", "val_loss", "sample_greedy", "sample_sampled")
+            file.write(json.dumps({name: getattr(event, name) for name in fields}, ensure_ascii=False) + "\n")
     metrics = dict(trainer.summary(), stopped=stopped)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True))
     return metrics
@@ -194,8 +202,11 @@ def command_train(args: argparse.Namespace) -> int:
     )
     bar = None if args.quiet else ProgressBar()
     latest_val = [math.nan]
+    evaluations = []
 
     def show(event) -> None:
+        if event.kind == "eval":
+            evaluations.append(event)
         if event.val_loss is not None:
             latest_val[0] = event.val_loss
         if bar is not None:
@@ -212,7 +223,7 @@ def command_train(args: argparse.Namespace) -> int:
         stopped, diverged = "diverged", error
     if bar is not None:
         bar.close()
-    metrics = write_run(out, trainer, stopped)
+    metrics = write_run(out, trainer, stopped, evaluations)
     print(
         f"{loss_summary(metrics, trainer.config.level, trainer.references)} "
         f"after {metrics['steps']} steps in {metrics['seconds']:.1f} s -> {args.out}"

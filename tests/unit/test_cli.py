@@ -58,6 +58,10 @@ def test_train_writes_model_history_and_metrics(trained):
         assert key in metrics
     assert metrics["steps"] == 40
     assert metrics["stopped"] == "finished"
+    evaluations = [json.loads(line) for line in (trained / "evaluations.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in evaluations] == [int(row["step"]) for row in rows]
+    assert [e["val_loss"] for e in evaluations] == pytest.approx([float(row["val_loss"]) for row in rows], abs=1e-5)
+    assert all(e["sample_greedy"] and e["sample_sampled"] for e in evaluations)
 
 
 def test_generate_is_reproducible_with_a_seed(trained, capsys):
