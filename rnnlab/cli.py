@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     budget.add_argument("--steps", type=int, default=None, help="step budget")
     train.add_argument("--seed", type=int, default=None)
     train.add_argument(
+        "--evaluations", type=at_least_one, default=None, help="evaluations (losses + samples) in the run (default 20)"
+    )
+    train.add_argument(
         "--threads", type=int, default=None, help="torch threads (default: all cores; use 1 on a busy machine)"
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -126,6 +129,7 @@ def train_config_from_args(args: argparse.Namespace):
         "learning_rate": args.lr,
         "max_vocab": args.max_vocab,
         "seed": args.seed,
+        "evaluations": args.evaluations,
     }
     settings = {name: value for name, value in chosen.items() if value is not None}
     if args.steps is not None:

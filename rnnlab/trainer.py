@@ -35,6 +35,23 @@ SETTING_RANGES = {
     "val_fraction": (0.01, 0.5),
     "max_seconds": (0.1, 24 * 3600),
     "max_steps": (1, 10_000_000),
+    "evaluations": (1, 1000),
+}
+
+# How the settings are called in a message to a learner (the Train page's words).
+SETTING_NAMES = {
+    "hidden_size": "Hidden size",
+    "num_layers": "The number of layers",
+    "embedding_size": "Embedding size",
+    "seq_len": "Sequence length",
+    "batch_size": "Batch size",
+    "learning_rate": "Learning rate",
+    "dropout": "Dropout",
+    "decay_fraction": "The learning-rate decay fraction",
+    "val_fraction": "The validation fraction",
+    "max_seconds": "The time budget in seconds",
+    "max_steps": "The number of steps",
+    "evaluations": "The number of evaluations",
 }
 
 
@@ -85,9 +102,7 @@ class TrainConfig:
             if value is None and name in ("max_seconds", "max_steps"):
                 continue
             if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
-                raise SettingsError(
-                    f"{name.replace('_', ' ')} must be between {low} and {high}, not {value!r}."
-                )
+                raise SettingsError(f"{SETTING_NAMES[name]} must be between {low:g} and {high:g}, not {value!r}.")
         if self.max_seconds is None and self.max_steps is None:
             raise SettingsError("Give a time budget (seconds) or a number of steps.")
         if self.level not in ("char", "word"):
@@ -265,14 +280,14 @@ class Trainer:
 
     # --- evaluation -------------------------------------------------------------------------
     @torch.no_grad()
-    def evaluate(self, max_tokens: int | None = None, num_streams: int = 32) -> float:
-        """Mean validation loss (nats) over all of it, or ``max_tokens`` spread evenly across it.
+    def evaluate(self, max_tokens: int | None = None, num_streams: int = 32, ids: torch.Tensor | None = None) -> float:
+        """Mean loss (nats) on the validation ids (or ``ids``): all of them, or ``max_tokens`` spread evenly.
 
         The state is carried along contiguous streams of the text, as in generation.
         """
         started = time.perf_counter()
         self.model.eval()
-        ids = self.val_ids
+        ids = self.val_ids if ids is None else ids
         if max_tokens is not None:  # rows of about 1,000 tokens: the cold start of each row costs little
             num_streams = min(num_streams, max(1, max_tokens // EVAL_ROW_TOKENS))
         num_streams = max(1, min(num_streams, (len(ids) - 1) // 2))
@@ -313,7 +328,11 @@ class Trainer:
         val_loss = self.evaluate(self.config.eval_tokens if max_tokens is None else max_tokens)
         greedy, sampled = self.samples()
         losses = self._losses_since_eval
-        train_loss = sum(losses) / len(losses) if losses else val_loss
+        # The mean batch loss since the last evaluation; with no step since (the start, a resumed
+        # run) it is measured on the training text.
+        train_loss = (
+            sum(losses) / len(losses) if losses else self.evaluate(self.config.eval_tokens, ids=self.train_ids)
+        )
         self._losses_since_eval = []
         self._evaluations_done = int(self.progress * self.config.evaluations)
         self.history.append(HistoryRow(self.step, self.seconds, train_loss, val_loss))

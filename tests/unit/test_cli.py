@@ -39,8 +39,9 @@ def trained(tmp_path_factory) -> Path:
     text_file = folder / "pattern.txt"
     text_file.write_text(PATTERN_TEXT)
     result = rnnlab(
-        "train", str(text_file), "--out", str(folder / "run"), "--steps", "40", "--seed", "3", *TINY
-    )
+        "train", str(text_file), "--out", str(folder / "run"), "--steps", "40", "--seed", "3",
+        "--evaluations", "4", *TINY,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "val loss" in result.stdout and "nats/char" in result.stdout and "bits/word" not in result.stdout
     return folder / "run"
@@ -51,7 +52,7 @@ def test_train_writes_model_history_and_metrics(trained):
     with open(trained / "history.csv") as file:
         rows = list(csv.DictReader(file))
     assert list(rows[0]) == ["step", "seconds", "train_loss", "val_loss"]
-    assert int(rows[-1]["step"]) == 40
+    assert [int(row["step"]) for row in rows] == [0, 10, 20, 30, 40]  # --evaluations 4, and the start
     assert float(rows[-1]["val_loss"]) < float(rows[0]["val_loss"])
     metrics = json.loads((trained / "metrics.json").read_text())
     for key in ("val_loss", "val_bits_per_char", "chars_per_second", "steps", "seconds"):

@@ -81,6 +81,8 @@ def test_word_level_run(pattern_text):
     [
         ({"learning_rate": 0}, "learning rate"),
         ({"hidden_size": 100_000}, "hidden size"),
+        ({"seq_len": 2}, "^Sequence length must be between 4 and 512, not 2"),
+        ({"batch_size": 0}, "^Batch size must be"),
         ({"max_seconds": None, "max_steps": None}, "budget"),
         ({"level": "byte"}, "level"),
         ({"cell": "transformer"}, "cell"),
@@ -94,3 +96,13 @@ def test_bad_settings_get_a_clear_message(pattern_text, settings, phrase):
 def test_too_short_text_is_refused():
     with pytest.raises(CorpusError):
         Trainer("tiny", TrainConfig())
+
+
+def test_first_history_row_measures_the_training_loss(pattern_text):
+    """Before any step there is no batch loss to average: row 0 measures it on the training text."""
+    trainer = Trainer(pattern_text, quick_config(max_steps=5))
+    trainer.run()
+    first = trainer.history[0]
+    assert first.step == 0
+    assert first.train_loss != first.val_loss  # measured, not copied from the validation loss
+    assert abs(first.train_loss - trainer.references["uniform"]) < 0.5  # random weights: about ln V
