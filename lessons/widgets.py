@@ -19,12 +19,14 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from rnnlab.builtin_corpora import load_builtin
 from rnnlab.checkpoint import Checkpoint
-from rnnlab.detectors import find_loop
+from rnnlab.detectors import find_loop, longest_copy
 from rnnlab.errors import RnnLabError
 from rnnlab.generation import generate
+from rnnlab.loss_chart import curve_from_history, loss_figure
 from rnnlab.metrics import bits, perplexity, uniform_loss
-from rnnlab.model import CharRNN
+from rnnlab.pretrained import PretrainedModel, find_pretrained
 from rnnlab.sampling import (
     MinP,
     RepetitionPenalty,
@@ -38,12 +40,14 @@ from rnnlab.sampling import (
     entropy_bits,
     next_token_distribution,
 )
+from rnnlab.trainer import HistoryRow
 from rnnlab.vocab import UNKNOWN, Vocabulary, tokenize
-from ui.i18n import distribution_chart_texts, number, translated_choice
+from ui.i18n import distribution_chart_texts, loss_chart_texts, model_title, number, t, translated_choice
+from ui.state import DEFAULT_PRETRAINED, load_pretrained
 
 TEMPERATURES = (0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 DRAWS = 20
-SAMPLING_PROMPT = "great"  # lesson 6: " " and "e" both about 40 % with the shipped model
+SAMPLING_PROMPT = "love"  # lesson 6: " " and "d" both about 30 % with the shipped model
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", UNKNOWN: "�"}
 
 
@@ -211,55 +215,99 @@ def _show(text: str) -> str:
     return "".join(readable(c) for c in text)
 
 
-# --- 4 · trained vs untrained --------------------------------------------------------------------------
+# --- 4 · watching training ----------------------------------------------------------------------------
+
+OVERFITTING_MODEL = "zen_char_lstm"  # the Zen of Python, learnt by heart (pretrained/build.py)
 
 
-@st.cache_resource(show_spinner=False)
-def untrained_like(config_json: str, seed: int) -> CharRNN:
-    """A model of the same shape with fresh random weights (seeded; the global RNG is left as it was)."""
-    from rnnlab.model import ModelConfig
+def _recorded_history(model: PretrainedModel) -> list[HistoryRow]:
+    return [HistoryRow(e.step, e.seconds, e.train_loss, e.val_loss) for e in model.evaluations]
 
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        model = CharRNN(ModelConfig.from_json(config_json))
-    return model.eval()
+
+def _recorded_loss_chart(model: PretrainedModel, checkpoint: Checkpoint, marked_step: int, key: str) -> None:
+    """The losses of a shipped model's training, as the Train page draws them, with ``marked_step`` marked."""
+    curve = curve_from_history(model_title(model.title), _recorded_history(model))
+    figure = loss_figure(
+        [curve],
+        references=checkpoint.training.get("references"),
+        token_name=t(f"unit.{checkpoint.vocab.level}"),
+        texts=loss_chart_texts(),
+    )
+    figure.add_vline(x=marked_step, line_width=2, line_color="#444444")
+    figure.update_layout(height=320, margin={"t": 30, "b": 40})
+    st.plotly_chart(figure, key=key, config={"displaylogo": False})
 
 
 def watching_training(labels, checkpoint: Checkpoint | None) -> None:
-    """The same prompt and random draws: the trained model vs one with random weights."""
-    if not needs_model(labels, checkpoint):
+    """Replay the Shakespeare model's training (samples and losses, evaluation by evaluation), then
+    the Zen model that learnt its text by heart: its curves part, and what it writes is a copy."""
+    shakespeare = find_pretrained(DEFAULT_PRETRAINED)
+    if not needs_model(labels, checkpoint) or shakespeare is None:
         return
-    left, right = st.columns([3, 1])
-    prompt = left.text_input(labels("prompt"), value="ROMEO: ", key="l04_prompt")
-    seed = right.number_input(labels("seed"), min_value=0, max_value=10_000, value=1, step=1, key="l04_seed")
-    settings = SamplingSettings(temperature=0.8)
-    untrained = untrained_like(checkpoint.model.config.to_json(), 0)
+    record = shakespeare.evaluations
+    if not record:
+        st.info(labels("no_record"))
+        return
+    steps = [e.step for e in record]
+    shown_steps = {step: number(step) for step in steps}  # formatted now: in the learner's language
+    step = st.select_slider(labels("step"), options=steps, key="l04_step", format_func=shown_steps.__getitem__)
+    shown = record[steps.index(step)]
+    first, second = st.columns(2)
+    with first:
+        st.markdown(f"**{labels('greedy_sample')}**")
+        st.code(shown.sample_greedy, language=None, wrap_lines=True)
+    with second:
+        st.markdown(f"**{labels('sampled_sample')}**")
+        st.code(shown.sample_sampled, language=None, wrap_lines=True)
+    st.caption(
+        labels(
+            "losses",
+            step=number(step),
+            last=number(steps[-1]),
+            train=number(shown.train_loss, ".2f"),
+            val=number(shown.val_loss, ".2f"),
+            v=checkpoint.vocab.size,
+            ln_v=number(uniform_loss(checkpoint.vocab.size), ".2f"),
+        )
+    )
+    _recorded_loss_chart(shakespeare, checkpoint, step, "l04_chart")
+    overfitting(labels)
+    st.page_link("app_pages/train.py", label=labels("to_train"), icon=":material/model_training:")
+
+
+def overfitting(labels) -> None:
+    """The Zen model's curves (lowest validation loss marked) and how much of what it writes is copied."""
+    zen = find_pretrained(OVERFITTING_MODEL)
+    checkpoint = load_pretrained(OVERFITTING_MODEL)
+    if zen is None or checkpoint is None or not zen.evaluations:
+        st.info(labels("no_zen"))
+        return
+    st.markdown(f"##### {labels('zen_heading')}")
+    best = min(zen.evaluations, key=lambda e: e.val_loss)
+    last = zen.evaluations[-1]
+    _recorded_loss_chart(zen, checkpoint, best.step, "l04_zen_chart")
+    st.caption(
+        labels(
+            "zen_losses",
+            best_step=number(best.step),
+            best_val=number(best.val_loss, ".2f"),
+            last_step=number(last.step),
+            train=number(last.train_loss, ".2f"),
+            val=number(last.val_loss, ".2f"),
+            ln_v=number(uniform_loss(checkpoint.vocab.size), ".2f"),
+        )
+    )
+    prompt = st.text_input(labels("prompt"), value="Beautiful is ", key="l04_zen_prompt")
     try:
-        trained_text = generate(checkpoint.model, checkpoint.vocab, prompt, length=160, settings=settings, seed=seed)
-        noise_text = generate(untrained, checkpoint.vocab, prompt, length=160, settings=settings, seed=seed)
+        settings = SamplingSettings(temperature=0.8)
+        result = generate(checkpoint.model, checkpoint.vocab, prompt, length=200, settings=settings, seed=1)
     except RnnLabError as error:
         show_error(error)
         return
-    first, second = st.columns(2)
-    with first:
-        st.markdown(f"**{labels('trained')}**")
-        st.code(trained_text.full_text, language=None, wrap_lines=True)
-    with second:
-        st.markdown(f"**{labels('untrained')}**")
-        st.code(noise_text.full_text, language=None, wrap_lines=True)
-    training = checkpoint.training
-    if "val_loss" in training:
-        ln_v = uniform_loss(checkpoint.vocab.size)
-        st.caption(
-            labels(
-                "losses",
-                train=number(training.get("train_loss", float("nan")), ".2f"),
-                val=number(training["val_loss"], ".2f"),
-                ln_v=number(ln_v, ".2f"),
-                v=checkpoint.vocab.size,
-            )
-        )
-    st.page_link("app_pages/train.py", label=labels("to_train"), icon=":material/model_training:")
+    st.code(result.full_text, language=None, wrap_lines=True)
+    copied = longest_copy(result.text, load_builtin("zen"))
+    length = 0 if copied is None else len(copied.text)
+    st.caption(labels("zen_copy", copied=number(length), total=number(len(result.text))))
 
 
 # --- 5 · greedy decoding -------------------------------------------------------------------------------

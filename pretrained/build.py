@@ -2,8 +2,10 @@
 
     python pretrained/build.py [--corpora ../shared/corpora] [--only NAME ...]
 
-Each model is trained by ``python -m rnnlab train`` (the exact command goes into its card), then
-sampled at T = 0.2, 0.8 and 1.5 with a fixed seed for the card.
+Each model is trained by ``python -m rnnlab train`` for a fixed number of steps (the exact command
+goes into its card), then sampled at T = 0.2, 0.8 and 1.5 with a fixed seed for the card. The run's
+evaluations (losses and samples at each one) are kept beside the model as ``NAME.evaluations.jsonl``:
+the lesson on watching training replays them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_CORPORA = ROOT.parent / "shared" / "corpora"
 
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+from rnnlab.training_slots import available_cores  # noqa: E402
+
 
 @dataclass(frozen=True)
 class Recipe:
@@ -31,6 +36,7 @@ class Recipe:
     flags: tuple[str, ...]
     prompt: str
     about: str
+    sample_flags: tuple[str, ...] = ()
 
 
 RECIPES = (
@@ -38,7 +44,7 @@ RECIPES = (
         "shakespeare_char_lstm",
         "Shakespeare · characters · LSTM",
         "tinyshakespeare.txt",
-        ("--seconds", "150"),
+        ("--steps", "7500", "--evaluations", "100"),
         "ROMEO:\n",
         "Tiny Shakespeare (about 40,000 lines of the plays), one character at a time. The default model.",
     ),
@@ -46,7 +52,7 @@ RECIPES = (
         "names_char_gru",
         "US baby names · characters · GRU",
         "names.txt",
-        ("--cell", "gru", "--hidden", "128", "--seq-len", "32", "--seconds", "60"),
+        ("--cell", "gru", "--hidden", "128", "--seq-len", "32", "--steps", "3600"),
         "\n",
         "32,000 US baby names, one per line: every line it writes is a new name that sounds plausible.",
     ),
@@ -54,7 +60,7 @@ RECIPES = (
         "python_char_lstm",
         "Python source · characters · LSTM",
         "builtin:python",
-        ("--seconds", "120"),
+        ("--steps", "4800"),
         "def ",
         "Python code from the standard library: watch it open and close brackets and indent blocks.",
     ),
@@ -62,9 +68,19 @@ RECIPES = (
         "shakespeare_word_lstm",
         "Shakespeare · words · LSTM",
         "tinyshakespeare.txt",
-        ("--level", "word", "--max-vocab", "3000", "--hidden", "192", "--seq-len", "32", "--seconds", "120"),
+        ("--level", "word", "--max-vocab", "3000", "--hidden", "192", "--seq-len", "32", "--steps", "2500"),
         "ROMEO:\n",
         "The lesson's lab: the same plays, one word or punctuation mark at a time (3,000 most common words).",
+        ("--no-unknown",),
+    ),
+    Recipe(
+        "zen_char_lstm",
+        "The Zen of Python, memorised · characters · LSTM",
+        "builtin:zen",
+        ("--hidden", "256", "--seq-len", "32", "--steps", "200", "--evaluations", "40"),
+        "Beautiful is ",
+        "Overfitting on purpose: a model far too large for a text of 857 characters learns it by heart. "
+        "Training loss falls to almost zero while validation loss on the held-back lines rises.",
     ),
 )
 
@@ -90,10 +106,12 @@ def build(recipe: Recipe, corpora: Path) -> None:
         wall = time.perf_counter() - started
         metrics = json.loads((Path(out) / "metrics.json").read_text())
         model_path.write_bytes((Path(out) / "model.safetensors").read_bytes())
+        evaluations_path = HERE / f"{recipe.name}.evaluations.jsonl"
+        evaluations_path.write_bytes((Path(out) / "evaluations.jsonl").read_bytes())
     length = "60" if "--level" in recipe.flags else "200"
     samples = {
         t: rnnlab("generate", str(model_path), "--prompt", recipe.prompt, "--temperature", str(t), "--seed", "1",
-                  "--length", length)
+                  "--length", length, *recipe.sample_flags)
         for t in TEMPERATURES
     }  # fmt: skip
     config = metrics["config"]
@@ -110,11 +128,16 @@ def build(recipe: Recipe, corpora: Path) -> None:
         f"| cell | {config['cell'].upper()}, hidden {config['hidden_size']}, {config['num_layers']} layer(s) |",
         f"| parameters | {metrics['parameters']:,} |",
         f"| validation loss | {metrics['val_loss']:.3f} nats/token, {metrics['val_bits_per_char']:.3f} bits/char |",
-        f"| training | {metrics['steps']:,} steps in {metrics['seconds']:.0f} s on 2 CPU cores ({wall:.0f} s wall) |",
+        f"| training | {metrics['steps']:,} steps in {metrics['seconds']:.0f} s on {available_cores()} CPU cores "
+        f"({wall:.0f} s wall), {metrics['chars_per_second']:,.0f} chars/s |",
+        f"| file | {model_path.stat().st_size / 1e6:.2f} MB; its training, evaluation by evaluation: "
+        f"`{evaluations_path.name}` |",
         f"| command | `{command}` |",
         "",
         "## Samples (seed 1)",
     ]
+    if recipe.sample_flags:
+        lines += ["", f"Generated with `{shlex.join(recipe.sample_flags)}`."]
     for t, text in samples.items():
         lines += ["", f"T = {t}:", "", "```text", text.rstrip("\n"), "```"]
     (HERE / f"{recipe.name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

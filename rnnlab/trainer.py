@@ -35,7 +35,7 @@ SETTING_RANGES = {
     "val_fraction": (0.01, 0.5),
     "max_seconds": (0.1, 24 * 3600),
     "max_steps": (1, 10_000_000),
-    "evaluations": (1, 1000),
+    "evaluations": (1, 100_000),
 }
 
 # How the settings are called in a message to a learner (the Train page's words).

@@ -744,6 +744,7 @@ SWEDISH_TITLE_WORDS: dict[str, str] = {
     "words": "ord",
     "US baby names": "Amerikanska förnamn",
     "Python source": "Pythonkod",
+    "The Zen of Python, memorised": "The Zen of Python, utantill",
 }
 
 

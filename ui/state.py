@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from rnnlab.checkpoint import Checkpoint
-from rnnlab.pretrained import list_pretrained
+from rnnlab.pretrained import find_pretrained
 from rnnlab.run_store import DEFAULT_GRACE_SECONDS, RunNotFound, RunStore, StoredRun
 from rnnlab.trainer import TrainConfig, Trainer
 from rnnlab.trainer_process import ProcessTrainer, start_host_in_background
@@ -193,15 +193,13 @@ class CurrentModel:
 @st.cache_resource(show_spinner=False)
 def load_pretrained(name: str) -> Checkpoint | None:
     """A shipped model, loaded once per server and shared read-only by every session."""
-    for model in list_pretrained():
-        if model.name == name:
-            return model.load()
-    return None
+    shipped = find_pretrained(name)
+    return None if shipped is None else shipped.load()
 
 
 def pretrained_choice(name: str) -> CurrentModel | None:
     """A shipped model as the current model, labelled with its card's title."""
-    shipped = next((model for model in list_pretrained() if model.name == name), None)
+    shipped = find_pretrained(name)
     checkpoint = load_pretrained(name)
     if shipped is None or checkpoint is None:
         return None

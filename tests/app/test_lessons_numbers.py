@@ -40,17 +40,17 @@ def swedish(number: str) -> str:
 # --- lesson 6: a space and "e" are close after the default prompt --------------------------------------
 
 
-def test_lesson_6_default_prompt_gives_a_space_and_e_about_40_percent_each_on_the_shipped_model():
+def test_lesson_6_default_prompt_gives_a_space_and_d_about_30_percent_each_on_the_shipped_model():
     checkpoint = shakespeare()
     dist = next_token_distribution(checkpoint.model, checkpoint.vocab, SAMPLING_PROMPT, SamplingSettings())
     first, second = dist.top(2)
-    assert (first.token, second.token) == ("e", " ")  # greedy takes "e", by a hair
-    assert 0.35 <= second.final <= first.final <= 0.45 and first.final - second.final < 0.03
+    assert (first.token, second.token) == (" ", "d")  # greedy takes the space, by a hair
+    assert 0.25 <= second.final <= first.final <= 0.35 and first.final - second.final < 0.03
     english, swedish_text = load_lesson("en", "06_sampling").before, load_lesson("sv", "06_sampling").before
-    assert f'After "{SAMPLING_PROMPT}" a space' in english and "about 40 %" in english
-    assert 'here "e", by a hair' in english
-    assert f"Efter ”{SAMPLING_PROMPT}” kan både mellanslag" in swedish_text and "ungefär 40 %" in swedish_text
-    assert "här ”e”, med knapp marginal" in swedish_text
+    assert f'After "{SAMPLING_PROMPT}" a space' in english and "about 30 %" in english
+    assert "here the space, by a hair" in english
+    assert f"Efter ”{SAMPLING_PROMPT}” kan både mellanslag" in swedish_text and "ungefär 30 %" in swedish_text
+    assert "här mellanslaget, med\nknapp marginal" in swedish_text
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
@@ -59,7 +59,7 @@ def test_lesson_6_widget_shows_the_texts_prompt_and_its_two_close_choices(shared
     assert at.text_input(key="l06_prompt").value == SAMPLING_PROMPT
     assert SAMPLING_PROMPT in load_lesson(language, "06_sampling").before
     table = at.dataframe[0].value
-    assert table.iloc[:2, 0].tolist() == ["e", "␣"]
+    assert table.iloc[:2, 0].tolist() == ["␣", "d"]
     assert abs(table.iloc[0, 1] - table.iloc[1, 1]) < 0.03
 
 
@@ -73,13 +73,13 @@ def test_lesson_3_text_quotes_the_numbers_the_converter_shows(shared_apps, langu
     nats = at.number_input(key="l03_loss").value
     shown = metrics(at)
     val_loss = shakespeare().metadata["training"]["val_loss"]
-    assert nats == round(val_loss, 3) == 1.47
+    assert nats == round(val_loss, 3)
     expected = {"bits": f"{bits(nats):.2f}", "perplexity": f"{perplexity(nats):.1f}"}
     if language == "sv":
         expected = {key: swedish(value) for key, value in expected.items()}
     assert shown[labels("bits")] == expected["bits"] and shown[labels("perplexity")] == expected["perplexity"]
     text = load_lesson(language, "03_training_pairs").before
-    loss = "1.47" if language == "en" else "1,47"
+    loss = f"{nats:g}" if language == "en" else swedish(f"{nats:g}")
     per_char = "bits per character" if language == "en" else "bit per tecken"
     assert f"{loss} nats: {expected['bits']} {per_char}" in text
     assert f"{expected['perplexity']}." in text.split(per_char, 2)[2]  # "... perplexity 4.3."
@@ -101,8 +101,8 @@ def test_swedish_lesson_widgets_write_decimal_commas_bit_and_spaced_percent(shar
     assert "4,19" in verdict and not ENGLISH_DECIMAL.search(verdict)
 
     pick_lesson(at, "04_watching_training", "sv")
-    losses = next(c.value for c in at.caption if c.value.startswith("Shakespearemodellen:"))
-    assert "valideringsförlust 1,47 nats" in losses and not ENGLISH_DECIMAL.search(losses)
+    losses = next(c.value for c in at.caption if c.value.startswith("Det här skrev Shakespearemodellen"))
+    assert re.search(r"valideringsförlust 4,\d\d nats", losses) and not ENGLISH_DECIMAL.search(losses)  # step 0
 
     pick_lesson(at, "06_sampling", "sv")
     at.button(key="l06_draw").click().run()
@@ -138,14 +138,14 @@ def test_english_lesson_widgets_keep_decimal_points_and_bits(shared_apps):
 @pytest.mark.parametrize(
     ("language", "title", "loss"),
     [
-        ("en", "Shakespeare · characters · LSTM", "validation loss 1.470 nats = 2.12 bits/token"),
-        ("sv", "Shakespeare · tecken · LSTM", "valideringsförlust 1,470 nats = 2,12 bit per token"),
+        ("en", "Shakespeare · characters · LSTM", r"validation loss 1\.\d{3} nats = 2\.\d\d bits/token"),
+        ("sv", "Shakespeare · tecken · LSTM", r"valideringsförlust 1,\d{3} nats = 2,\d\d bit per token"),
     ],
 )
 def test_the_sidebar_shows_the_shipped_models_title_and_loss_in_the_language(app, language, title, loss):
     at = open_lessons(app, language=language)
     assert f"**{title}**" in [markdown.value for markdown in at.sidebar.markdown]
-    assert loss in [caption.value for caption in at.sidebar.caption]
+    assert any(re.fullmatch(loss, caption.value) for caption in at.sidebar.caption)
 
 
 def test_model_title_translates_every_shipped_title_and_leaves_other_words():
@@ -172,6 +172,7 @@ def test_model_title_translates_every_shipped_title_and_leaves_other_words():
         "Pythonkod · tecken · LSTM",
         "Shakespeare · ord · LSTM",
         "Shakespeare · tecken · LSTM",
+        "The Zen of Python, utantill · tecken · LSTM",
     ]
 
 

@@ -6,6 +6,8 @@ callback does. Tests that walk through every lesson share one AppTest per langua
 (:func:`shared_lessons`), so both languages × all lessons stay fast.
 """
 
+import json
+import re
 import string
 
 import pytest
@@ -13,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from lessons.course import LESSON_IDS, lesson_files, load_course, load_lesson, widget_labels
 from lessons.course import _json as course_json
+from rnnlab.pretrained import find_pretrained
 from tests.app.conftest import APP_FILE, release_session
 from ui.i18n import LABELS, LANGUAGES, parse_language
 
@@ -161,9 +164,9 @@ def change_training_pairs(at, language):
 
 
 def change_watching_training(at, language):
-    trained, untrained = codes(at)
-    assert trained != untrained
-    at.number_input(key="l04_seed").set_value(2).run()
+    slider = at.select_slider(key="l04_step")
+    assert slider.value == 0
+    slider.set_value(LAST_SHAKESPEARE_STEP).run()
 
 
 def change_greedy(at, language):
@@ -221,6 +224,34 @@ def test_each_lesson_widget_responds_to_its_control(shared_apps, language, lesso
     WIDGET_CHANGES[lesson_id](at, language)
     assert not at.exception and not at.error
     assert widget_output(at) != before
+
+
+LAST_SHAKESPEARE_STEP = find_pretrained("shakespeare_char_lstm").evaluations[-1].step
+COMMON_WORDS = re.compile(r"\b(the|and|to|of|I|you|my|that)\b")
+
+
+def test_watching_training_lesson_replays_noise_turning_into_words_and_the_zen_memorised(app):
+    at = open_lessons(app, lesson="04_watching_training")
+    greedy, sampled, zen_text = codes(at)
+    assert len(COMMON_WORDS.findall(greedy + sampled)) <= 1  # step 0: random weights write noise
+    assert zen_text.startswith("Beautiful is ")
+    copied = next(c.value for c in at.caption if c.value.startswith("The longest piece"))
+    assert int(re.search(r": (\d+) characters", copied).group(1)) >= 100  # it recites the Zen
+    zen_chart = json.loads(specs(at, "plotly_chart")[1])
+    train, validation = zen_chart["data"]
+    assert validation["name"].endswith("validation") and train["y"][-1] < 0.5 < validation["y"][-1] - 1
+    assert marked_step(zen_chart) == validation["x"][validation["y"].index(min(validation["y"]))]  # the lowest
+    assert marked_step(json.loads(specs(at, "plotly_chart")[0])) == 0
+    at.select_slider(key="l04_step").set_value(LAST_SHAKESPEARE_STEP).run()
+    greedy, sampled, _ = codes(at)
+    assert len(COMMON_WORDS.findall(greedy + sampled)) >= 5  # trained: words
+    assert marked_step(json.loads(specs(at, "plotly_chart")[0])) == LAST_SHAKESPEARE_STEP
+
+
+def marked_step(chart: dict) -> int:
+    """The step of the vertical line drawn on a loss chart (the reference lines span the width instead)."""
+    (line,) = [shape for shape in chart["layout"]["shapes"] if shape.get("xref") == "x"]
+    return line["x0"]
 
 
 def test_greedy_lesson_marks_the_loop_it_ends_in(app):
