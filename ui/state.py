@@ -171,13 +171,19 @@ def sync_runs_with_url() -> list[str]:
             runs.open(run_id)
         except RunNotFound as error:
             problems.append(str(error))
+    name_runs_in_url(runs)
+    return problems
+
+
+def name_runs_in_url(runs: SessionRuns) -> None:
+    """Name the session's runs in the URL (``?run=<id>&run=<id>``); called again when a run starts,
+    since while it trains only the live panel reruns, and a refresh must find the new run."""
     ids = runs.run_ids()[-MAX_RUNS_PER_SESSION:]
     if st.query_params.get_all(RUN_PARAM) != ids:
         if ids:
             st.query_params[RUN_PARAM] = ids
         else:  # only bad links were given: drop them, the warning says why
             del st.query_params[RUN_PARAM]
-    return problems
 
 
 @dataclass

@@ -23,7 +23,7 @@ from rnnlab.trainer import TrainConfig, TrainingEvent
 from rnnlab.training_cost import StepLimits, excess, training_cost
 from rnnlab.vocab import UNKNOWN, Vocabulary, tokenize
 from ui.i18n import corpus_words, labels, library_text, loss_chart_texts, number, ordinal, t, translated_choice
-from ui.state import RUN_PARAM, Run, new_trainer, run_choice, session_runs, set_current_model
+from ui.state import RUN_PARAM, Run, name_runs_in_url, new_trainer, run_choice, session_runs, set_current_model
 
 # --- settings --------------------------------------------------------------------------------
 
@@ -380,6 +380,8 @@ def _start_requested_run(source: Source | None, settings: dict) -> None:
             st.error(t("train.too_big", needs=needs), icon=":material/memory:")
             return
         run = runs.start(trainer, source.name, text=source.text, single_step=single_step)
+        if run is not None:  # the address names it at once: a refresh while it trains comes back to it
+            name_runs_in_url(runs)
         if run is not None and single_step:
             job = run.job
             _wait_until(lambda: trainer.step >= 1 or job.state == "queued" or not job.is_active, timeout=10.0)
