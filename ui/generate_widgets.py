@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from rnnlab.checkpoint import Checkpoint, load_checkpoint
 from rnnlab.detectors import Copy, Loop, find_loop, longest_copy
@@ -90,7 +91,7 @@ TEMPERATURES: tuple[float, ...] = (0.0,) + tuple(float(f"{10 ** (k / 10):.2g}") 
 # this one is the same in every language, like the models' names.
 UPLOAD_OPTION = "⬆ .safetensors"
 _SEEN_MODEL = "_generate_seen_model"  # the current model as this page last left it
-_DROPPED_NOTES = "_generate_dropped_link_notes"  # notes on link values that were no number, for the next run
+_DROPPED_NOTES = "_generate_dropped_link_notes"  # notes on link values dropped or corrected, for the next run
 
 
 def help_text(key: str) -> str:
@@ -220,13 +221,34 @@ def drop_unusable_numbers(raw: dict[str, str | None]) -> list[str]:
     return notes
 
 
-def apply_fixes(fixes: Sequence[UrlFix]) -> list[str]:
-    """Put the corrected values into session state (before the widgets exist); return the notes."""
-    for fix in fixes:
-        if fix.value is not None:
-            st.session_state[fix.key] = fix.value
+def link_text(key: str, value) -> str:
+    """How a control's value is written in the URL (as Streamlit writes it when the learner moves it)."""
+    if key == TEMPERATURE:
+        return temperature_label(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
-    return [fix.note for fix in fixes if fix.note]
+
+def apply_fixes(fixes: Sequence[UrlFix], notes: list[str]) -> None:
+    """Correct link values before their widgets exist, and add the fixes' notes to ``notes``.
+
+    A corrected value goes into the URL and the page runs again with ``notes`` kept: Streamlit then
+    seeds the widget from a value it can use, and a copied link opens what the page shows (a value
+    it cannot use, it drops from the URL). A value already bound to its widget goes into session
+    state instead.
+    """
+    notes += [fix.note for fix in fixes if fix.note]
+    rewritten = False
+    for fix in fixes:
+        if fix.value is None:
+            continue
+        try:
+            st.query_params[fix.key] = link_text(fix.key, fix.value)
+            rewritten = True
+        except StreamlitAPIException:  # bound to its widget already
+            st.session_state[fix.key] = fix.value
+    if rewritten:
+        st.session_state[_DROPPED_NOTES] = list(dict.fromkeys(notes))
+        st.rerun()
 
 
 def clamp_state(key: str, low: int, high: int) -> str | None:
@@ -584,7 +606,7 @@ def model_picker(raw: dict[str, str], notes: list[str], column) -> CurrentModel 
     """The model picker (in ``column``) and, for "upload", the file uploader. Picking a model makes
     it the current model; a file that does not load shows its error and keeps the previous one."""
     options = model_options()
-    notes += apply_fixes([fix_choice(MODEL, raw.get(MODEL), options)])
+    apply_fixes([fix_choice(MODEL, raw.get(MODEL), options)], notes)
     prepare_model_picker(current_model(), options, raw.get(MODEL))
     with column:
         choice = st.selectbox(
@@ -649,7 +671,7 @@ def model_card(model: CurrentModel) -> None:
 def controls(vocab, prompt_column, length_column, controls_column, raw: dict[str, str], notes: list[str]) -> Controls:
     """Every Generate control, bound to the URL; link values are corrected first (see fix_*)."""
     fixes = fix_url_values(raw, vocab_size=vocab.size, model_options=model_options())
-    notes += apply_fixes([fix for fix in fixes if fix.key != MODEL])
+    apply_fixes([fix for fix in fixes if fix.key != MODEL], notes)
     notes += filter(None, [clamp_state(TOP_K, 0, vocab.size)])
     with prompt_column:
         prompt = st.text_input(
@@ -796,7 +818,8 @@ def show_output(title: str, generation: Generation, caption: str, copy_source: t
 def step_position(sampled: Generation, raw: dict[str, str]) -> int:
     """The step-mode slider over the positions of the sampled text (URL value clamped first)."""
     last = len(sampled.steps) - 1
-    notes = apply_fixes([fix_number(STEP, raw.get(STEP), 0, last, whole=True)])
+    notes = []
+    apply_fixes([fix_number(STEP, raw.get(STEP), 0, last, whole=True)], notes)
     notes += filter(None, [clamp_state(STEP, 0, last)])
     for note in notes:
         st.info(note, icon="🔗")

@@ -41,13 +41,19 @@ def test_a_good_address_stays_in_the_address_bar_and_opens_the_same_view_again(a
     release_session()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: a link value the page corrects (top_k=500 -> 66) is shown but dropped from the address, "
-    "so a copied link opens top-k off (ui.generate_widgets.apply_fixes sets session state only)",
-)
 def test_a_corrected_link_value_is_what_the_address_then_says(app):
-    at = open_generate(app, top_k="500")
+    at = open_generate(app, top_k="500", temperature="0.3", length="5")
     vocab_size = at.session_state["current_model"].checkpoint.vocab.size
-    assert at.slider(key=gw.TOP_K).value == vocab_size  # corrected, with a note
-    assert at.query_params.get(gw.TOP_K) == str(vocab_size)
+    assert at.slider(key=gw.TOP_K).value == vocab_size  # corrected...
+    assert at.select_slider(key=gw.TEMPERATURE).value == 0.32 and at.slider(key=gw.LENGTH).value == 10
+    notes = [info.value for info in at.info]
+    assert any("top_k=500" in note for note in notes) and any("temperature=0.3" in note for note in notes)
+    assert any("length=5" in note for note in notes)  # ...with a note each, shown once
+    assert len(notes) == len(set(notes))
+    assert dict(at.query_params) == {gw.TOP_K: str(vocab_size), gw.TEMPERATURE: "0.32", gw.LENGTH: "10"}
+    sampled = output_text(at, "Sampled")
+
+    again = open_address(dict(at.query_params))  # the copied link opens what the page showed
+    assert again.slider(key=gw.TOP_K).value == vocab_size and again.select_slider(key=gw.TEMPERATURE).value == 0.32
+    assert output_text(again, "Sampled") == sampled and not again.info
+    release_session()

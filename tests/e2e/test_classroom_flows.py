@@ -172,3 +172,14 @@ def test_a_generate_address_opens_the_same_view_for_a_classmate(server, new_tab)
     expect(classmate.get_by_label("Seed", exact=True).and_(classmate.locator("input"))).to_have_value("42")
     expect(classmate.locator(MARKDOWN).filter(has_text=GENERATED)).to_have_text(texts)  # the same texts
     no_traceback(classmate)
+
+
+def test_a_link_value_the_page_corrects_is_corrected_in_the_address_too(server, new_tab):
+    page = new_tab()
+    page.goto(f"{server.url}/generate?length=60&top_k=500")
+    wait_for_app(page)
+    page.get_by_text("top_k=500").wait_for()  # the note says what was corrected
+    page.wait_for_url(re.compile(r".*[?&]top_k=66(&|$)"))  # and the address says what the page shows
+    top_k = page.locator('[data-testid="stSlider"]').filter(has_text="Top-k")
+    expect(top_k.locator('[data-testid="stSliderThumbValue"]')).to_have_text("66")
+    no_traceback(page)
