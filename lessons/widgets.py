@@ -512,6 +512,31 @@ def beyond_text(labels, checkpoint: Checkpoint | None) -> None:
     )
     st.graphviz_chart(_diagram(labels, kind))
     st.caption(labels(f"{kind}_caption"))
+    start_states(labels, checkpoint)
+
+
+START_TOKEN = "\n"  # the character models' "start of a new line", as a start token starts a decoder
+START_SETTINGS = SamplingSettings(temperature=0.7)  # with seed 1: the same random draws in both columns
+
+
+def start_states(labels, checkpoint: Checkpoint | None) -> None:
+    """The same decoder and start token from two start states: each state is what the Shakespeare
+    model holds after reading a text, as a decoder's start state is what its encoder read."""
+    st.markdown(f"##### {labels('live_heading')}")
+    if not needs_model(labels, checkpoint):
+        return
+    sources = {"l09_source_a": "ROMEO:", "l09_source_b": "KING HENRY VI:"}  # key: default
+    for column, (key, default) in zip(st.columns(2), sources.items(), strict=True):
+        with column:
+            source = st.text_input(labels("source"), value=default, key=key)
+            try:
+                model, vocab = checkpoint.model, checkpoint.vocab
+                decoded = generate(model, vocab, source + START_TOKEN, length=150, settings=START_SETTINGS, seed=1)
+            except RnnLabError as error:
+                show_error(error)
+                continue
+            st.code(decoded.text, language=None, wrap_lines=True)
+    st.caption(labels("live_caption"))
 
 
 def _diagram(labels, kind: str) -> str:

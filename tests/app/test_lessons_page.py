@@ -20,7 +20,10 @@ from tests.app.conftest import APP_FILE, release_session
 from ui.i18n import LABELS, LANGUAGES, parse_language
 
 LESSONS_PAGE = "app_pages/lessons.py"
-MODEL_LESSONS = {"01_next_token", "04_watching_training", "05_greedy", "06_sampling", "07_temperature", "08_filters"}
+MODEL_LESSONS = {
+    "01_next_token", "04_watching_training", "05_greedy", "06_sampling", "07_temperature", "08_filters",
+    "09_beyond_text",
+}  # fmt: skip
 
 
 def open_lessons(at: AppTest, *, language: str = "en", lesson: str | None = None) -> AppTest:
@@ -196,6 +199,16 @@ def change_filters(at, language):
 
 def change_beyond_text(at, language):
     at.radio(key=f"l09_kind.{language}").set_value("translation").run()
+
+
+def test_beyond_text_lesson_decodes_from_the_state_its_source_leaves(app):
+    at = open_lessons(app, lesson="09_beyond_text")
+    first, second = codes(at)
+    assert first != second  # the same decoder, start token and draws; different start states
+    at.text_input(key="l09_source_b").input("ROMEO:").run()
+    assert codes(at) == [first, first]  # the same source: the same state, the same text
+    at.text_input(key="l09_source_a").input("First Citizen:").run()
+    assert codes(at)[0] not in (first, second) and codes(at)[1] == first  # only its column changed
 
 
 def widget_output(at) -> tuple:
