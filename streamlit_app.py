@@ -10,7 +10,7 @@ import torch
 
 from rnnlab.training_slots import training_threads
 from ui.i18n import library_text, t
-from ui.sidebar import render_sidebar
+from ui.sidebar import render_model_panel, render_sidebar
 from ui.state import sync_runs_with_url
 
 # The server's own torch threads (training runs in child processes with as many, see ui.state):
@@ -28,5 +28,8 @@ pages = [
 page = st.navigation(pages)
 for problem in sync_runs_with_url():
     st.warning(library_text(problem), icon=":material/link_off:")
-render_sidebar()
-page.run()
+model_panel = render_sidebar()
+try:
+    page.run()
+finally:  # also when the page stopped early (st.stop) or asked for a rerun
+    render_model_panel(model_panel)

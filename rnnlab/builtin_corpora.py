@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnnlab.corpus import normalise_newlines
+from rnnlab.corpus import normalise_newlines, text_fingerprint
 from rnnlab.errors import CorpusError
 
 # Folders of the standard library that are not plain, readable library code (or are not stdlib).
@@ -311,3 +311,18 @@ def load_builtin(name: str) -> str:
         choices = ", ".join(repr(key) for key in BUILTIN_CORPORA)
         raise CorpusError(f"There is no built-in text called {name!r}; choose one of {choices}.")
     return truncate_at_line(normalise_newlines(corpus.loader()), corpus.max_chars)
+
+
+def recognised_builtin(corpus_name: str, corpus_hash: str) -> str | None:
+    """The text of the built-in corpus a model was trained on, if this machine derives the same text.
+
+    A checkpoint names its corpus and stores its fingerprint; the Python-derived corpora differ
+    between Python versions, so the name alone is not enough.
+    """
+    if corpus_name not in BUILTIN_CORPORA or not corpus_hash:
+        return None
+    try:
+        text = load_builtin(corpus_name)
+    except CorpusError:
+        return None
+    return text if text_fingerprint(text) == corpus_hash else None

@@ -44,3 +44,10 @@ def stream_batches(ids: torch.Tensor, num_streams: int, seq_len: int, tokens: in
     inputs, targets = ids[positions], ids[positions + 1]
     for start in range(0, row_length, seq_len):
         yield inputs[:, start : start + seq_len], targets[:, start : start + seq_len]
+
+
+def training_part(text: str, vocab, val_fraction: float = 0.1) -> str:
+    """The part of ``text`` a model trained on it has seen: its tokens before the validation split,
+    decoded (rare symbols folded into the vocabulary's unknown token)."""
+    train_ids, _ = split_train_val(torch.tensor(vocab.encode(text), dtype=torch.long), val_fraction)
+    return vocab.decode(train_ids.tolist())

@@ -23,7 +23,9 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from rnnlab.builtin_corpora import recognised_builtin
 from rnnlab.checkpoint import Checkpoint, load_checkpoint
+from rnnlab.data import training_part
 from rnnlab.detectors import Copy, Loop, find_loop, longest_copy
 from rnnlab.distribution_chart import readable_token
 from rnnlab.errors import CheckpointError, RnnLabError
@@ -350,21 +352,32 @@ def load_uploaded_model(data: bytes, filename: str) -> CurrentModel:
 
 
 def training_text(model: CurrentModel) -> tuple[str, str] | None:
-    """(a key naming it, the text) a model of this session's runs was trained on (its training
-    split), else None: pretrained and uploaded models do not carry their training text."""
-    if model.source != "run":
+    """(a key naming it, the text) a model was trained on (its training split): known for this
+    session's runs, and for any model trained on a built-in text this machine derives the same."""
+    if model.source == "run":
+        run = next((r for r in session_runs().runs if r.label == model.label), None)
+        if run is None:
+            return None
+        trainer = run.trainer
+        parts = (trainer.corpus_hash, trainer.vocab.level, trainer.vocab.size, len(trainer.train_ids))
+        return "/".join(map(str, parts)), _run_training_text(*parts, _trainer=trainer)
+    checkpoint = model.checkpoint
+    text = recognised_builtin(checkpoint.corpus_name, checkpoint.corpus_hash)
+    if text is None:
         return None
-    run = next((r for r in session_runs().runs if r.label == model.label), None)
-    if run is None:
-        return None
-    trainer = run.trainer
-    parts = (trainer.corpus_hash, trainer.vocab.level, trainer.vocab.size, len(trainer.train_ids))
-    return "/".join(map(str, parts)), _training_text(*parts, _trainer=trainer)
+    val_fraction = float(checkpoint.training.get("config", {}).get("val_fraction", 0.1))
+    parts = (checkpoint.corpus_hash, checkpoint.vocab.level, checkpoint.vocab.size, val_fraction)
+    return "/".join(map(str, parts)), _builtin_training_text(*parts, _text=text, _vocab=checkpoint.vocab)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _training_text(corpus_hash: str, level: str, vocab_size: int, length: int, _trainer) -> str:
+def _run_training_text(corpus_hash: str, level: str, vocab_size: int, length: int, _trainer) -> str:
     return _trainer.vocab.decode(_trainer.train_ids.tolist())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _builtin_training_text(corpus_hash: str, level: str, vocab_size: int, val_fraction: float, _text, _vocab) -> str:
+    return training_part(_text, _vocab, val_fraction)
 
 
 # --- cached library calls ----------------------------------------------------------------------------

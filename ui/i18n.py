@@ -180,10 +180,12 @@ LABELS: dict[str, dict[str, str]] = {
         "sv": "Den mest sannolika fortsättningen som strålsökningen hittar (utan temperatur och klipp).",
     },
     "generate.no_copy_check": {
-        "en": "Copy detector: the training text of shipped and uploaded models is not available here, so "
-        "verbatim copies can only be checked for models trained in this session.",
-        "sv": "Kopieringskollen: träningstexten till de medföljande och uppladdade modellerna finns inte här, "
-        "så ordagranna kopior kan bara hittas för modeller som du har tränat i den här sessionen.",
+        "en": "Copy detector: this model's training text is not available here, so verbatim copies are not "
+        "checked. It is for models trained in this session and for models trained on a built-in text "
+        "(the Zen of Python, Python source, English from the docs).",
+        "sv": "Kopieringskollen: den här modellens träningstext finns inte här, så ordagranna kopior letas "
+        "inte upp. Det går för modeller som du har tränat i den här sessionen och för modeller som har "
+        "tränats på en inbyggd text (The Zen of Python, Pythonkod, engelska ur dokumentationen).",
     },
     "generate.unknown_token": {
         "en": "**�** is the unknown token: the vocabulary folds every rare word or symbol into this one token, "

@@ -1,4 +1,8 @@
-"""The sidebar every page shares: the language switch, the current model, its size and its validation loss."""
+"""The sidebar every page shares: the language switch, the current model, its size and its validation loss.
+
+The language comes first (the page is written in it); the model panel is filled after the page
+ran, so it names the model the page just chose (Generate's picker, a link's ``?model=``).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,16 @@ from ui.i18n import language_switch, model_title, number, t
 from ui.state import current_model, session_runs
 
 
-def render_sidebar() -> None:
+def render_sidebar():
+    """The language switch, and an empty slot for :func:`render_model_panel`; returns the slot."""
     with st.sidebar:
         language_switch()
+        return st.empty()
+
+
+def render_model_panel(slot) -> None:
+    """The current model (its title, size and validation loss) and the run training now, in ``slot``."""
+    with slot.container():
         st.markdown(f"### {t('sidebar.current_model')}")
         model = current_model()
         if model is None:

@@ -348,3 +348,18 @@ def test_the_page_outputs_equal_the_library_whether_the_greedy_text_is_reused_or
         expected = generate(checkpoint.model, vocab, "ROMEO:", length=40, settings=settings, **draws)
         assert sampled.text == expected.text
         assert [step.probability for step in sampled.steps] == pytest.approx([s.probability for s in expected.steps])
+
+
+def test_the_zen_model_is_caught_reciting_and_the_sidebar_names_it(app):
+    """A shipped model trained on a built-in text gets the copy detector; the sidebar follows the link's model."""
+    at = open_generate(app, model="zen_char_lstm", prompt="Beautiful is", temperature="0.5")
+    assert "**The Zen of Python, memorised · characters · LSTM**" in [m.value for m in at.sidebar.markdown]
+    greedy_copy = re.search(r"(\d+) characters copied verbatim", " ".join(c.value for c in at.caption))
+    assert greedy_copy and int(greedy_copy.group(1)) >= 40
+    assert any(re.search(r'<mark class="[^"]*\bcopy\b', m.value) for m in at.markdown)  # underlined in the text
+    assert not any(c.value.startswith("Copy detector:") for c in at.caption)
+
+    at.selectbox(key=gw.MODEL).set_value(DEFAULT_PRETRAINED).run()  # its text is not on this machine
+    assert "**Shakespeare · characters · LSTM**" in [m.value for m in at.sidebar.markdown]
+    assert any(c.value.startswith("Copy detector:") for c in at.caption)
+    assert not re.search(r"characters copied verbatim", " ".join(c.value for c in at.caption))

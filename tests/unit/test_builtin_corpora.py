@@ -13,9 +13,10 @@ from rnnlab.builtin_corpora import (
     BuiltinCorpus,
     load_builtin,
     prose_paragraph,
+    recognised_builtin,
     truncate_at_line,
 )
-from rnnlab.corpus import check_trainable
+from rnnlab.corpus import check_trainable, text_fingerprint
 from rnnlab.errors import CorpusError
 
 
@@ -135,3 +136,11 @@ def test_prose_paragraph_keeps_sentences(paragraph):
 )
 def test_prose_paragraph_rejects_code_and_lists(paragraph):
     assert prose_paragraph(paragraph) is None
+
+
+def test_a_builtin_text_is_recognised_by_its_name_and_fingerprint():
+    zen = load_builtin("zen")
+    assert recognised_builtin("zen", text_fingerprint(zen)) == zen
+    assert recognised_builtin("zen", text_fingerprint(zen + " ")) is None  # another Python's text
+    assert recognised_builtin("zen", "") is None
+    assert recognised_builtin("tinyshakespeare.txt", text_fingerprint(zen)) is None  # not built in

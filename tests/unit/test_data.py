@@ -1,6 +1,7 @@
 import torch
 
-from rnnlab.data import random_windows, split_train_val, stream_batches
+from rnnlab.data import random_windows, split_train_val, stream_batches, training_part
+from rnnlab.vocab import Vocabulary
 
 
 def test_split_is_contiguous_with_the_last_part_for_validation():
@@ -32,3 +33,10 @@ def test_a_token_budget_samples_the_whole_text_not_its_beginning():
     inputs = torch.cat([x for x, _ in chunks], dim=1)
     assert inputs.shape == (4, 10)
     assert inputs[0, 0] == 0 and inputs[-1, -1] == 999  # spread from the start to the end
+
+
+def test_training_part_is_the_text_before_the_validation_split():
+    text = "abcdefghij" * 10
+    vocab = Vocabulary.build(text, "char")
+    assert training_part(text, vocab, 0.1) == text[:90]
+    assert training_part("abcxyz" * 10, vocab, 0.5) == "abc\ufffd\ufffd\ufffd" * 5  # unknown symbols folded
