@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import math
 import os
 import re
 import secrets
@@ -213,6 +214,8 @@ class RunStore:
                     if e.kind == "eval" and e.step <= saved_step
                 ]
                 trainer = Trainer.restored(text, config, checkpoint, history, corpus_name=corpus_name)
+                if not history or history[-1].step < trainer.step:
+                    events = _with_saved_evaluation(events, trainer, checkpoint.training)
             else:
                 trainer = Trainer(text, config, corpus_name=corpus_name)
         except FileNotFoundError as error:
@@ -309,6 +312,20 @@ class RunStore:
     def live_count(self) -> int:
         with self._lock:
             return len(self._live)
+
+
+def _with_saved_evaluation(events: list[TrainingEvent], trainer: Trainer, summary: dict) -> list[TrainingEvent]:
+    """The events with the saved weights' evaluation added, and the trainer's curve with its point,
+    when the server stopped between writing an evaluation's weights and recording the evaluation."""
+    val_loss, train_loss = summary.get("val_loss"), summary.get("train_loss")
+    if not all(isinstance(loss, float) and math.isfinite(loss) for loss in (val_loss, train_loss)):
+        return events
+    row = HistoryRow(trainer.step, trainer.seconds, train_loss, val_loss)
+    trainer.history.append(row)
+    evaluation = TrainingEvent(
+        "eval", row.step, row.seconds, trainer.progress, train_loss=row.train_loss, val_loss=row.val_loss
+    )
+    return [e for e in events if e.step <= row.step] + [evaluation]
 
 
 def _up_to_last_checkpoint(events: list[TrainingEvent], saved_step: int) -> list[TrainingEvent]:

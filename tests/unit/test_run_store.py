@@ -39,6 +39,26 @@ def test_a_finished_run_is_stored_and_reopens_after_a_restart(tmp_path, pattern_
     assert load_checkpoint(folder / "model.safetensors").vocab == run.trainer.vocab
 
 
+def test_a_server_stopped_between_saving_weights_and_their_evaluation_keeps_both(tmp_path, pattern_text):
+    """The weights of an evaluation are written before its event: a crash in between loses no point."""
+    store = RunStore(tmp_path)
+    run = new_run(store, pattern_text, max_steps=40)
+    assert run_to_completion(run.job, timeout=60) == "finished"
+    store.close()
+    folder = tmp_path / run.run_id
+    lines = (folder / "events.jsonl").read_text().splitlines()
+    last_eval = max(i for i, line in enumerate(lines) if json.loads(line)["kind"] == "eval")
+    (folder / "events.jsonl").write_text("\n".join(lines[:last_eval]) + "\n")  # its event never written
+    record = json.loads((folder / "run.json").read_text())
+    (folder / "run.json").write_text(json.dumps(dict(record, state="running")))  # cut off while training
+
+    reopened = RunStore(tmp_path).open(run.run_id)
+    assert reopened.job.state == "stopped" and "restarted" in reopened.job.message
+    assert reopened.trainer.step == 40 and reopened.trainer.history[-1].step == 40
+    assert reopened.trainer.history[-1].val_loss == pytest.approx(run.trainer.history[-1].val_loss)
+    assert [(e.kind, e.step) for e in reopened.job.events[-2:]] == [("eval", 40), ("stopped", 40)]
+
+
 def test_opening_a_live_run_twice_gives_the_same_job(tmp_path, pattern_text):
     store = RunStore(tmp_path)
     run = new_run(store, pattern_text, max_steps=10)
