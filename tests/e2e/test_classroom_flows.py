@@ -76,6 +76,8 @@ def test_a_closed_tab_stops_the_run_and_its_link_reopens_it_stopped_with_its_mod
     page.goto(f"{server.url}/train")
     wait_for_app(page)
     page.get_by_role("button", name="Quick demo (20 s)").click()
+    hidden = page.locator('[data-testid="stSlider"]').filter(has_text="Hidden size")
+    expect(hidden.locator('[data-testid="stSliderThumbValue"]')).to_have_text("128")  # the preset arrived
     wait_for_app(page)
     budget = page.get_by_label("Time budget (seconds)", exact=True).and_(page.locator("input"))
     budget.fill(str(BUDGET_SECONDS))  # still training when the tab closes
