@@ -270,10 +270,13 @@ def read_steps(runs_dir: Path) -> dict[str, list[dict]]:
 
 
 def read_state(runs_dir: Path, run_id: str) -> str:
+    """The run's state, with its message when it ended badly ("failed: ...")."""
     try:
-        return json.loads((runs_dir / run_id / "run.json").read_text()).get("state", "?")
+        record = json.loads((runs_dir / run_id / "run.json").read_text())
     except (OSError, ValueError):
         return "?"
+    state = record.get("state", "?")
+    return f"{state} ({record.get('message', '')})" if state in ("failed", "diverged") else state
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -54,6 +55,10 @@ SETTING_NAMES = {
     "evaluations": "The number of evaluations",
 }
 
+
+# Modules draw their initial weights from torch's global generator: one seeded model at a time,
+# or two learners pressing Start together interleave their draws and neither gets its seed's model.
+_SEEDED_INIT_LOCK = threading.Lock()
 
 # A sampled evaluation reads rows of about this many tokens, each starting from a zero state.
 EVAL_ROW_TOKENS = 1024
@@ -189,7 +194,7 @@ class Trainer:
         self.train_ids, self.val_ids = split_train_val(ids, config.val_fraction)
         self.references = reference_losses(self.train_ids.numpy(), self.val_ids.numpy(), self.vocab.size)
 
-        with torch.random.fork_rng():
+        with _SEEDED_INIT_LOCK, torch.random.fork_rng():
             torch.manual_seed(config.seed)
             self.model = CharRNN(config.model_config(self.vocab.size))
         self.batch_generator = torch.Generator().manual_seed(config.seed)

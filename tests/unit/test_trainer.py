@@ -106,3 +106,24 @@ def test_first_history_row_measures_the_training_loss(pattern_text):
     assert first.step == 0
     assert first.train_loss != first.val_loss  # measured, not copied from the validation loss
     assert abs(first.train_loss - trainer.references["uniform"]) < 0.5  # random weights: about ln V
+
+
+def test_trainers_built_at_once_in_threads_get_their_seeded_weights(pattern_text):
+    """Two learners pressing Start together: each model is drawn from its own seed, not interleaved."""
+    import threading
+
+    expected = Trainer(pattern_text, quick_config()).model.state_dict()
+    barrier, built = threading.Barrier(6), []
+
+    def build():
+        barrier.wait()
+        built.append(Trainer(pattern_text, quick_config()).model.state_dict())
+
+    threads = [threading.Thread(target=build) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 6
+    for weights in built:
+        assert all(torch.equal(weights[name], value) for name, value in expected.items())
