@@ -48,12 +48,18 @@ def weights(checkpoint) -> dict[str, torch.Tensor]:
     return checkpoint.model.state_dict()
 
 
-def test_the_downloaded_model_loads_back_and_is_the_runs_model(app, deferred_downloads):
+def finished_run(app, seconds: float):
+    """The Train page after a tiny run on the Zen of Python finished, and the run's id."""
     at = open_page(app, TRAIN_PAGE)
-    tiny_settings(at, seconds=2)
+    tiny_settings(at, seconds=seconds)
     button(at, "train_start").click().run()
     run_until(at, lambda at: is_done(at) and badge(at) == "finished")
     (run_id,) = run_ids(at)
+    return at, run_id
+
+
+def test_the_downloaded_model_loads_back_and_is_the_runs_model(app, deferred_downloads):
+    at, run_id = finished_run(app, seconds=2)
 
     file_name, data = click_download(at, deferred_downloads)
     assert file_name == "charrnn-1-lstm32.safetensors"
@@ -76,11 +82,7 @@ def test_the_downloaded_model_loads_back_and_is_the_runs_model(app, deferred_dow
 
 
 def test_a_reopened_run_downloads_the_same_model(app, deferred_downloads):
-    at = open_page(app, TRAIN_PAGE)
-    tiny_settings(at, seconds=1)
-    button(at, "train_start").click().run()
-    run_until(at, lambda at: is_done(at) and badge(at) == "finished")
-    (run_id,) = run_ids(at)
+    at, run_id = finished_run(app, seconds=1)
     _, first = click_download(at, deferred_downloads)
 
     again = reopen([run_id])  # another browser session opens the link: the run is rebuilt from its folder
