@@ -313,6 +313,7 @@ def load_builtin(name: str) -> str:
     return truncate_at_line(normalise_newlines(corpus.loader()), corpus.max_chars)
 
 
+@functools.cache
 def recognised_builtin(corpus_name: str, corpus_hash: str) -> str | None:
     """The text of the built-in corpus a model was trained on, if this machine derives the same text.
 

@@ -26,7 +26,7 @@ from streamlit.errors import StreamlitAPIException
 from rnnlab.builtin_corpora import recognised_builtin
 from rnnlab.checkpoint import Checkpoint, load_checkpoint
 from rnnlab.data import training_part
-from rnnlab.detectors import Copy, Loop, find_loop, longest_copy
+from rnnlab.detectors import Copy, CopyIndex, Loop, find_loop, longest_copy
 from rnnlab.distribution_chart import readable_token
 from rnnlab.errors import CheckpointError, RnnLabError
 from rnnlab.generation import Generation, beam_search, fixed_uniforms, generate, greedy_and_sampled, greedy_settings
@@ -491,10 +491,16 @@ def cached_beam(key: str, _checkpoint: Checkpoint, prompt: str, length: int, wid
     return beam_search(cached_stepper(key, _checkpoint), _checkpoint.vocab, prompt, length=length, width=width)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def cached_copy_index(text_key: str, _training_text: str) -> CopyIndex:
+    """The training text made quick to search for copies (built once per text, shared read-only)."""
+    return CopyIndex.build(_training_text)
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def cached_copy(text_key: str, _training_text: str, generated: str) -> Copy | None:
     """The longest verbatim copy of the training text in ``generated`` (``text_key`` names the text)."""
-    return longest_copy(generated, _training_text)
+    return longest_copy(generated, cached_copy_index(text_key, _training_text))
 
 
 # --- text with marks ----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from rnnlab.detectors import MIN_COPY_LENGTH, Copy, find_loop, longest_copy
+from rnnlab.detectors import MIN_COPY_LENGTH, Copy, CopyIndex, find_loop, longest_copy
 
 LOOPING = (
     "today of the second the company and a second the company and a second the company"
@@ -90,3 +90,25 @@ def test_longest_copy_in_a_large_training_text():
     copy = longest_copy(generated, training)
     assert (copy.start, copy.end, copy.text) == (100, 160, piece)
     assert training[copy.training_start : copy.training_start + 60] == piece
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_longest_copy_finds_the_same_copy_with_an_index(seed):
+    """The index only skips searches that cannot succeed: the answer is the plain search's."""
+    rng = random.Random(seed)
+    alphabet = rng.choice(["ab", "abc ", "abcdefgh \n", "aé😀 b"])
+    training = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 3000)))
+    pieces = [training[i : i + rng.randrange(1, 60)] for i in (rng.randrange(max(1, len(training))) for _ in range(4))]
+    noise = "".join(rng.choice(alphabet + "xyz") for _ in range(30))
+    generated = "".join(rng.choice([*pieces, noise]) for _ in range(8))
+    min_length = rng.choice([3, 10, MIN_COPY_LENGTH, 25])
+    index = CopyIndex.build(training, piece=rng.choice([5, 10, MIN_COPY_LENGTH]))
+    assert longest_copy(generated, index, min_length=min_length) == longest_copy(
+        generated, training, min_length=min_length
+    )
+
+
+def test_an_index_of_a_text_shorter_than_a_piece_finds_no_copy():
+    index = CopyIndex.build("short")
+    assert len(index.hashes) == 0
+    assert longest_copy("short and more text than twenty chars", index) is None
