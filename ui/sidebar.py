@@ -46,9 +46,17 @@ def render_model_panel(slot) -> None:
             if model.val_loss is not None:
                 nats, per_token = number(model.val_loss, ".3f"), number(bits(model.val_loss), ".2f")
                 st.caption(t("sidebar.val_loss", nats=nats, bits=per_token))
-        active = session_runs().active
-        if active is not None:
-            st.info(
-                t("sidebar.training", label=active.label, progress=number(active.trainer.progress, ".0%")),
-                icon=":material/hourglass_top:",
-            )
+        if session_runs().active is not None:
+            training_progress()
+
+
+@st.fragment(run_every=2.0)
+def training_progress() -> None:
+    """The run training now and how far it got, redrawn every 2 s on every page (only while a run
+    trains: the fragment is not drawn again once the page reruns without one)."""
+    active = session_runs().active
+    if active is not None:
+        st.info(
+            t("sidebar.training", label=active.label, progress=number(active.trainer.progress, ".0%")),
+            icon=":material/hourglass_top:",
+        )

@@ -11,6 +11,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -88,6 +89,9 @@ def test_upload_train_stop_then_generate(page, app_url, screenshot, tmp_path):
     )
     page.get_by_text("Greedy", exact=False).first.wait_for()
     screenshot("train-running")
+    # The sidebar follows the run too (its own fragment, as on every page), not only the live panel.
+    sidebar_note = page.locator('[data-testid="stSidebar"]').get_by_text(re.compile(r"^Training #1 .*: \d+%$"))
+    expect(sidebar_note).not_to_have_text(sidebar_note.inner_text(), timeout=15_000)
 
     # 4 · stop: the run ends cleanly and can be explored
     page.get_by_role("button", name="Stop").click()
