@@ -361,7 +361,7 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "2^entropy: as uncertain as a fair pick among this many tokens.",
         "sv": "2^entropin: lika osäkert som ett rättvist val bland så här många token.",
     },
-    "generate.kept": {"en": "Tokens that can be drawn", "sv": "Token som kan dras"},
+    "generate.kept": {"en": "Tokens left", "sv": "Token kvar"},
     "generate.kept.value": {"en": "{kept} of {size}", "sv": "{kept} av {size}"},
     "generate.kept.help": {
         "en": "Tokens the cuts (top-k, top-p, min-p) left in; the rest have probability 0.",

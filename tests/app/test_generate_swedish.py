@@ -24,7 +24,7 @@ ENGLISH = (
     "Beam search",
     "Entropy",
     "Effective choices",
-    "Tokens that can be drawn",
+    "Tokens left",
     "Greedy",
     "Sampled",
     "Drawn from",
@@ -90,7 +90,7 @@ def test_the_generate_page_speaks_swedish(app):
     assert at.slider(key=gw.TOP_K).label == "Top-k (0 = av)"
     assert at.number_input(key=gw.SEED).label == "Frö"
     assert at.toggle(key=gw.SAME_DRAW).label == "Samma slumptal"
-    assert {m.label for m in at.metric} == {"Entropi", "Effektiva val", "Token som kan dras"}
+    assert {m.label for m in at.metric} == {"Entropi", "Effektiva val", "Token kvar"}
     assert output_text(at, "Girig avkodning").startswith("JULIET:")
     assert output_text(at, "Slumpmässigt urval (samma slumptal, frö 7)").startswith("JULIET:")
     assert output_text(at, "Strålsökning (bredd 3)").startswith("JULIET:")
