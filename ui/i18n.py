@@ -71,6 +71,13 @@ LABELS: dict[str, dict[str, str]] = {
         "vill. Du ser den lära sig och sedan exakt **hur den väljer nästa tecken**: girigt, slumpmässigt, "
         "med temperatur, top-k och top-p.",
     },
+    "home.try.text": {
+        "en": "**Try it now: what comes next?** The shipped Shakespeare model's five most likely next "
+        "characters after your text. Change the text and watch them change.",
+        "sv": "**Prova direkt: vad kommer sedan?** De fem troligaste nästa tecknen efter din text, enligt "
+        "Shakespearemodellen som följer med. Ändra texten och se dem ändras.",
+    },
+    "home.try.link": {"en": "See how one is picked", "sv": "Se hur ett av dem väljs"},
     "home.lessons.text": {
         "en": "New to language models? Start with nine short lessons, each with a live experiment on a "
         "real model and a question to check yourself.",

@@ -7,10 +7,11 @@ from streamlit.testing.v1 import AppTest
 from tests.app.conftest import APP_FILE, release_session
 from ui.i18n import LABELS, LANGUAGES, parse_language
 
-HOME_TEXTS = ("home.intro", "home.lessons.text", "home.train.text", "home.generate.text")
+HOME_TEXTS = ("home.intro", "home.try.text", "home.lessons.text", "home.train.text", "home.generate.text")
 HOME_HEADINGS = ("home.train.title", "home.generate.title")
 # Each link: its label, the address it opens (/<page>), the page file and the title of that page.
 LINKS = (
+    ("home.try.link", "generate", "app_pages/generate.py", "generate.title"),
     ("home.lessons.link", "lessons", "app_pages/lessons.py", "lessons.title"),
     ("home.train.link", "train", "app_pages/train.py", "train.title"),
     ("home.generate.link", "generate", "app_pages/generate.py", "generate.title"),
@@ -52,7 +53,9 @@ def test_without_a_language_in_the_link_home_is_in_english(app):
     at = open_home(app, None)
     assert at.sidebar.radio(key="lang").value == "en"
     assert at.main.markdown[0].value == words("home.intro", "en")
-    assert [label for label, _ in links(at)] == ["Start the course", "Train a model", "Generate text"]
+    assert [label for label, _ in links(at)] == [
+        "See how one is picked", "Start the course", "Train a model", "Generate text"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
@@ -71,7 +74,7 @@ def test_each_link_opens_the_page_it_names(app, language):
         assert at.sidebar.radio(key="lang").value == language
         at.switch_page("app_pages/home.py").run()
         assert at.title[0].value == "Char-RNN Lab"
-    assert len(hashes) == len(LINKS)  # three different pages
+    assert len(hashes) == len(LINKS) - 1  # three different pages (two links lead to Generate)
 
 
 def test_the_language_switch_on_home_rewrites_the_page_its_links_and_the_address(app):
@@ -93,3 +96,16 @@ def test_the_language_switch_on_home_rewrites_the_page_its_links_and_the_address
     again.run()
     assert not again.exception and not again.info
     assert again.main.markdown[0].value == words("home.intro", "sv")
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_home_has_a_first_experiment_on_the_shipped_model(app, language):
+    at = open_home(app, language)
+    (table,) = at.dataframe
+    top = table.value.iloc[:, 0].tolist()
+    assert top[0] == "e" and len(top) == 5  # "To be or not to b" -> "e"
+    at.text_input(key="l01_prompt").input("ROMEO").run()
+    assert not at.exception
+    assert at.dataframe[0].value.iloc[:, 0].tolist() != top  # the learner's text, the model's answer
+    (link,) = [link.proto for link in at.page_link if link.label == words("home.try.link", language)]
+    assert link.page == "generate" and link.query_string == "prompt=ROMEO"  # Generate opens on that text

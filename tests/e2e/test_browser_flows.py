@@ -44,7 +44,12 @@ def test_home_page_explains_itself(page, app_url, screenshot):
     wait_for_app(page)
     page.get_by_role("heading", name="Char-RNN Lab").wait_for()
     assert page.get_by_text("language model", exact=False).first.is_visible()
+    page.get_by_text("The other 61 characters share the remaining").wait_for()  # the first experiment ran
     screenshot("home")
+    page.get_by_role("link", name="See how one is picked").click()  # opens Generate on the same text
+    page.wait_for_url(re.compile(r".*/generate\?prompt=To\+be\+or\+not\+to\+b$|.*/generate\?prompt=To%20be.*"))
+    wait_for_app(page)
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value("To be or not to b")
     page.goto(f"{app_url}/lessons")
     wait_for_app(page)
     page.get_by_role("button", name="Check").first.wait_for()  # a lesson's quiz has rendered
