@@ -72,4 +72,4 @@ def test_an_unknown_language_is_noted_in_the_language_the_session_already_uses(a
 def test_the_home_pages_links_use_material_icons(app):
     at = app.run()
     icons = [link.proto.icon for link in at.get("page_link")]
-    assert icons == [":material/school:", ":material/model_training:", ":material/casino:"]
+    assert icons == [":material/bar_chart:", ":material/school:", ":material/model_training:", ":material/casino:"]
