@@ -87,10 +87,14 @@ RECIPES = (
 TEMPERATURES = (0.2, 0.8, 1.5)
 
 
-def rnnlab(*args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "rnnlab", *args], cwd=ROOT, capture_output=True, text=True)
+def rnnlab(*args: str, show_progress: bool = False) -> str:
+    """``python -m rnnlab ARGS``'s output; with ``show_progress`` its progress bar goes to this terminal."""
+    stderr = None if show_progress else subprocess.PIPE
+    result = subprocess.run(
+        [sys.executable, "-m", "rnnlab", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True
+    )
     if result.returncode != 0:
-        raise SystemExit(f"rnnlab {' '.join(args)} failed:\n{result.stderr}")
+        raise SystemExit(f"rnnlab {' '.join(args)} failed:\n{result.stderr or ''}")
     return result.stdout
 
 
@@ -102,7 +106,8 @@ def build(recipe: Recipe, corpora: Path) -> None:
     model_path = HERE / f"{recipe.name}.safetensors"
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
-        rnnlab("train", source, "--out", out, "--quiet", *recipe.flags)
+        print(f"{recipe.name}:", file=sys.stderr)
+        rnnlab("train", source, "--out", out, *recipe.flags, show_progress=True)
         wall = time.perf_counter() - started
         metrics = json.loads((Path(out) / "metrics.json").read_text())
         model_path.write_bytes((Path(out) / "model.safetensors").read_bytes())
