@@ -370,12 +370,12 @@ def training_text(model: CurrentModel) -> tuple[str, str] | None:
     return "/".join(map(str, parts)), _builtin_training_text(*parts, _text=text, _vocab=checkpoint.vocab)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)  # a str: shared, never copied
 def _run_training_text(corpus_hash: str, level: str, vocab_size: int, length: int, _trainer) -> str:
     return _trainer.vocab.decode(_trainer.train_ids.tolist())
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)  # a str: shared, never copied
 def _builtin_training_text(corpus_hash: str, level: str, vocab_size: int, val_fraction: float, _text, _vocab) -> str:
     return training_part(_text, _vocab, val_fraction)
 

@@ -7,20 +7,21 @@ ran, so it names the model the page just chose (Generate's picker, a link's ``?m
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from rnnlab.metrics import bits
 from ui.i18n import language_switch, model_title, number, t
 from ui.state import current_model, session_runs
 
 
-def render_sidebar():
+def render_sidebar() -> DeltaGenerator:
     """The language switch, and an empty slot for :func:`render_model_panel`; returns the slot."""
     with st.sidebar:
         language_switch()
         return st.empty()
 
 
-def render_model_panel(slot) -> None:
+def render_model_panel(slot: DeltaGenerator) -> None:
     """The current model (its title, size and validation loss) and the run training now, in ``slot``."""
     with slot.container():
         st.markdown(f"### {t('sidebar.current_model')}")
